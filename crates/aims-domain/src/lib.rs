@@ -1,0 +1,13 @@
+//! The domain of aims: entities, value types, validation and pure rules.
+//!
+//! Nothing here does I/O. Storage, HTTP and the CLI depend on this crate, never the
+//! other way round, so the rules written here hold whichever way a record arrives.
+
+pub mod account;
+pub mod inventory;
+pub mod listing;
+pub mod role;
+pub mod validation;
+
+pub use role::{Permission, Role};
+pub use validation::{FieldError, ValidationErrors};

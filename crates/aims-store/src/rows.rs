@@ -1,0 +1,86 @@
+//! Row-level helpers over the table descriptors: insert a JSON object as a row, select
+//! described columns. Every write of the store goes through these, so value conversion
+//! and column naming live in one place.
+
+use sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
+use serde_json::{Map, Value};
+
+use crate::db::{Tx, to_sql_value};
+use crate::error::{Result, StoreError};
+use crate::schema::{Column, TableDef};
+
+/// Inserts `row` into `table`. Columns missing from `row` are left to the database
+/// (an identity column); a value that does not fit its column is an error naming both.
+pub(crate) async fn insert(tx: &mut Tx, table: &TableDef, row: &Map<String, Value>) -> Result<()> {
+    for key in row.keys() {
+        if table.column(key).is_none() {
+            return Err(StoreError::Import(format!(
+                "table {} has no column `{key}`",
+                table.name
+            )));
+        }
+    }
+    let mut columns = Vec::with_capacity(row.len());
+    let mut values = Vec::with_capacity(row.len());
+    for column in &table.columns {
+        match row.get(column.name) {
+            Some(value) => {
+                columns.push(column.name);
+                values.push(
+                    to_sql_value(column, value)
+                        .map_err(|e| StoreError::Import(format!("table {}: {e}", table.name)))?
+                        .into(),
+                );
+            }
+            None if column.nullable || column.name == "seq" => {}
+            None => {
+                return Err(StoreError::Import(format!(
+                    "table {}: column `{}` is missing",
+                    table.name, column.name
+                )));
+            }
+        }
+    }
+    let mut stmt = Query::insert();
+    stmt.into_table(table.name).columns(columns);
+    stmt.values(values)
+        .map_err(|e| StoreError::Import(format!("table {}: {e}", table.name)))?;
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// `SELECT <columns> FROM <table>`, ready for conditions.
+pub(crate) fn select(table: &'static str, columns: &[Column]) -> SelectStatement {
+    let mut stmt = Query::select();
+    stmt.from(table)
+        .columns(columns.iter().map(|c| (table, c.name)));
+    stmt
+}
+
+/// `table.column = value`.
+pub(crate) fn eq(
+    table: &'static str,
+    column: &'static str,
+    value: impl Into<sea_query::Value>,
+) -> SimpleExpr {
+    Expr::col((table, column)).eq(Expr::val(value))
+}
+
+/// Takes a string field out of a decoded row.
+pub(crate) fn take_string(row: &mut Map<String, Value>, key: &str) -> Result<String> {
+    match row.remove(key) {
+        Some(Value::String(s)) => Ok(s),
+        other => Err(StoreError::Corrupt(format!(
+            "column {key}: expected text, got {other:?}"
+        ))),
+    }
+}
+
+/// Decodes a row into a type, naming the type when stored data does not fit it.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    row: Map<String, Value>,
+    what: &str,
+) -> Result<T> {
+    serde_json::from_value(Value::Object(row))
+        .map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}

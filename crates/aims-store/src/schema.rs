@@ -1,0 +1,205 @@
+//! The tables of an installation, described once as data.
+//!
+//! The migrations create these tables; the descriptors here say how each column maps to
+//! JSON, which lets export, import and the inventory queries work over every table with
+//! one piece of code. A test checks that both engines' migrated schemas match them.
+
+use std::sync::OnceLock;
+
+use aims_domain::inventory::{FieldKind, RecordKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    Text,
+    Int,
+    Bool,
+    Timestamp,
+    Date,
+    /// JSON kept as text, so that both engines store it the same way.
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: &'static str,
+    pub ty: ColType,
+    pub nullable: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct TableDef {
+    pub name: &'static str,
+    pub columns: Vec<Column>,
+    /// Columns that order rows for export, so that two exports of the same data are identical.
+    pub order_by: &'static [&'static str],
+}
+
+impl TableDef {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+const fn col(name: &'static str, ty: ColType) -> Column {
+    Column {
+        name,
+        ty,
+        nullable: false,
+    }
+}
+
+const fn opt(name: &'static str, ty: ColType) -> Column {
+    Column {
+        name,
+        ty,
+        nullable: true,
+    }
+}
+
+use ColType::*;
+
+/// Columns every inventory record has before its own fields.
+pub const RECORD_META: [Column; 7] = [
+    col("id", Text),
+    col("organisation_id", Text),
+    col("revision", Int),
+    col("created_at", Timestamp),
+    col("updated_at", Timestamp),
+    col("created_by", Text),
+    col("updated_by", Text),
+];
+
+fn inventory_table(kind: RecordKind) -> TableDef {
+    let mut columns = RECORD_META.to_vec();
+    for field in kind.fields() {
+        let ty = match field.kind {
+            FieldKind::Bool => Bool,
+            FieldKind::Date => Date,
+            _ if field.is_json() => Json,
+            _ => Text,
+        };
+        columns.push(Column {
+            name: field.name,
+            ty,
+            nullable: field.is_nullable(),
+        });
+    }
+    TableDef {
+        name: kind.table(),
+        columns,
+        order_by: &["id"],
+    }
+}
+
+/// Every table, parents before children, in the order import must load them.
+pub fn tables() -> &'static [TableDef] {
+    static TABLES: OnceLock<Vec<TableDef>> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        vec![
+            TableDef {
+                name: "organisations",
+                columns: vec![
+                    col("id", Text),
+                    col("name", Text),
+                    col("created_at", Timestamp),
+                ],
+                order_by: &["id"],
+            },
+            TableDef {
+                name: "users",
+                columns: vec![
+                    col("id", Text),
+                    col("username", Text),
+                    col("display_name", Text),
+                    col("email", Text),
+                    col("password_hash", Text),
+                    col("password_changed_at", Timestamp),
+                    col("created_at", Timestamp),
+                    col("updated_at", Timestamp),
+                ],
+                order_by: &["id"],
+            },
+            TableDef {
+                name: "memberships",
+                columns: vec![
+                    col("organisation_id", Text),
+                    col("user_id", Text),
+                    col("role", Text),
+                    col("active", Bool),
+                    col("created_at", Timestamp),
+                    col("updated_at", Timestamp),
+                ],
+                order_by: &["organisation_id", "user_id"],
+            },
+            TableDef {
+                name: "sessions",
+                columns: vec![
+                    col("id_hash", Text),
+                    col("user_id", Text),
+                    col("organisation_id", Text),
+                    col("csrf_token", Text),
+                    col("created_at", Timestamp),
+                    col("expires_at", Timestamp),
+                    col("last_seen_at", Timestamp),
+                ],
+                order_by: &["id_hash"],
+            },
+            TableDef {
+                name: "login_throttle",
+                columns: vec![
+                    col("key", Text),
+                    col("failures", Int),
+                    col("window_start", Timestamp),
+                    opt("locked_until", Timestamp),
+                ],
+                order_by: &["key"],
+            },
+            TableDef {
+                name: "api_tokens",
+                columns: vec![
+                    col("id", Text),
+                    col("token_hash", Text),
+                    col("name", Text),
+                    col("user_id", Text),
+                    col("organisation_id", Text),
+                    col("created_at", Timestamp),
+                    col("expires_at", Timestamp),
+                    opt("last_used_at", Timestamp),
+                    opt("revoked_at", Timestamp),
+                ],
+                order_by: &["id"],
+            },
+            TableDef {
+                name: "changes",
+                columns: vec![
+                    col("seq", Int),
+                    opt("organisation_id", Text),
+                    col("at", Timestamp),
+                    col("actor", Text),
+                    col("action", Text),
+                    col("record_kind", Text),
+                    col("record_id", Text),
+                    opt("state", Json),
+                    opt("state_sha256", Text),
+                ],
+                order_by: &["seq"],
+            },
+            inventory_table(RecordKind::Supplier),
+            inventory_table(RecordKind::System),
+            inventory_table(RecordKind::Dataset),
+            inventory_table(RecordKind::Model),
+        ]
+    })
+}
+
+pub fn table(name: &str) -> Option<&'static TableDef> {
+    tables().iter().find(|t| t.name == name)
+}
+
+/// Tables that a move between installations carries. Sessions and sign-in throttling
+/// stay behind: they are operational state of the installation that made them.
+pub fn exported_tables() -> impl Iterator<Item = &'static TableDef> {
+    tables()
+        .iter()
+        .filter(|t| !["sessions", "login_throttle"].contains(&t.name))
+}

@@ -1,0 +1,43 @@
+//! Opens a fresh store on every engine available to the test: SQLite in a temp dir,
+//! and PostgreSQL in a throwaway cluster of this test's own.
+
+use aims_store::Store;
+use aims_testkit::pg::PgCluster;
+
+pub struct Engines {
+    pub stores: Vec<(&'static str, Store)>,
+    pub dir: tempfile::TempDir,
+    pub pg: Option<PgCluster>,
+}
+
+pub async fn open_all() -> Engines {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite_url = format!("sqlite://{}", dir.path().join("aims.db").display());
+    let mut stores = vec![(
+        "sqlite",
+        Store::open(&sqlite_url).await.expect("open sqlite"),
+    )];
+    let pg = PgCluster::start();
+    if let Some(pg) = &pg {
+        let url = pg.create_database("aims_test");
+        stores.push(("postgres", Store::open(&url).await.expect("open postgres")));
+    }
+    Engines { stores, dir, pg }
+}
+
+impl Engines {
+    /// Another empty store on the same engine as `engine`, for moves between installations.
+    pub async fn fresh(&self, engine: &str, name: &str) -> Store {
+        match engine {
+            "sqlite" => Store::open(&format!(
+                "sqlite://{}",
+                self.dir.path().join(format!("{name}.db")).display()
+            ))
+            .await
+            .expect("open sqlite"),
+            _ => Store::open(&self.pg.as_ref().expect("postgres").create_database(name))
+                .await
+                .expect("open postgres"),
+        }
+    }
+}
