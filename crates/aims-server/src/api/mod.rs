@@ -1,0 +1,191 @@
+//! The REST API under `/api/v1`.
+//!
+//! Every route is declared once in [`routes`], with its permission and its documentation.
+//! The router, the per-route permission check, the OpenAPI document and the role × route
+//! test are all built from that list, so a route cannot exist undocumented or unguarded.
+
+mod inventory;
+pub mod openapi;
+mod organisations;
+mod session;
+mod tokens;
+mod users;
+
+use aims_domain::Permission;
+use aims_domain::inventory::{
+    DatasetFields, ModelFields, RecordKind, SupplierFields, SystemFields,
+};
+use axum::Router;
+use axum::http::Method;
+use axum::middleware::from_fn;
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
+use serde_json::Value;
+
+use crate::state::AppState;
+
+/// What the OpenAPI document says about a route.
+#[derive(Clone)]
+pub struct Doc {
+    pub operation_id: String,
+    pub summary: String,
+    pub tag: &'static str,
+    /// JSON schema of the request body, if the route takes one.
+    pub request: Option<Value>,
+    /// Success status and the JSON schema of its body (`None`: no body).
+    pub success: (u16, Option<Value>),
+    /// The route lists records of this kind and takes list parameters.
+    pub list_of: Option<RecordKind>,
+    /// Names of path parameters (all UUIDs).
+    pub path_params: &'static [&'static str],
+    /// Extra query parameters: (name, description).
+    pub query_params: &'static [(&'static str, &'static str)],
+}
+
+/// One route of the API.
+pub struct ApiRoute {
+    pub method: Method,
+    /// Path under `/api/v1`, with `{param}` segments.
+    pub path: &'static str,
+    /// `None`: answers without sign-in.
+    pub permission: Option<Permission>,
+    pub doc: Doc,
+    handler: MethodRouter<AppState>,
+}
+
+fn schema_ref(name: &str) -> Value {
+    serde_json::json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn doc(operation_id: &str, tag: &'static str, summary: &str) -> Doc {
+    Doc {
+        operation_id: operation_id.to_owned(),
+        summary: summary.to_owned(),
+        tag,
+        request: None,
+        success: (200, None),
+        list_of: None,
+        path_params: &[],
+        query_params: &[],
+    }
+}
+
+impl Doc {
+    fn request(mut self, schema: &str) -> Self {
+        self.request = Some(schema_ref(schema));
+        self
+    }
+
+    fn ok(mut self, status: u16, schema: &str) -> Self {
+        self.success = (status, Some(schema_ref(schema)));
+        self
+    }
+
+    fn no_content(mut self) -> Self {
+        self.success = (204, None);
+        self
+    }
+
+    fn ids(mut self, names: &'static [&'static str]) -> Self {
+        self.path_params = names;
+        self
+    }
+
+    fn query(mut self, params: &'static [(&'static str, &'static str)]) -> Self {
+        self.query_params = params;
+        self
+    }
+}
+
+fn route(
+    method: Method,
+    path: &'static str,
+    permission: Option<Permission>,
+    doc: Doc,
+    handler: MethodRouter<AppState>,
+) -> ApiRoute {
+    ApiRoute {
+        method,
+        path,
+        permission,
+        doc,
+        handler,
+    }
+}
+
+/// Every route of the API.
+pub fn routes() -> Vec<ApiRoute> {
+    use Permission::*;
+    let mut routes = vec![
+        route(Method::GET, "/openapi.json", None, doc("getOpenApi", "meta", "This OpenAPI document").ok(200, "OpenApiDocument"), get(openapi::serve)),
+        route(
+            Method::POST,
+            "/session",
+            None,
+            doc("signIn", "session", "Sign in with user name and password; sets the session cookie and returns the CSRF token").request("SignInRequest").ok(200, "SessionInfo"),
+            post(session::sign_in),
+        ),
+        route(Method::GET, "/session", Some(Read), doc("getSession", "session", "Who is signed in, in which organisation, with which role").ok(200, "SessionInfo"), get(session::current)),
+        route(Method::DELETE, "/session", Some(Read), doc("signOut", "session", "Sign out: ends this session").no_content(), delete(session::sign_out)),
+        route(
+            Method::PUT,
+            "/session/organisation",
+            Some(Read),
+            doc("switchOrganisation", "session", "Act for another organisation the user belongs to (session only)").request("SwitchOrganisation").ok(200, "SessionInfo"),
+            put(session::switch_organisation),
+        ),
+        route(
+            Method::PUT,
+            "/session/password",
+            Some(Read),
+            doc("changePassword", "session", "Change one's own password; ends one's other sessions").request("ChangePassword").no_content(),
+            put(session::change_password),
+        ),
+        route(Method::GET, "/tokens", Some(Read), doc("listTokens", "tokens", "API tokens of the signed-in user (admins: `all=true` for everyone's)").ok(200, "TokenList").query(&[("all", "`true`: every token of the organisation (admins only)")]), get(tokens::list)),
+        route(
+            Method::POST,
+            "/tokens",
+            Some(Read),
+            doc("createToken", "tokens", "Create an API token; the token is in this answer only").request("CreateToken").ok(201, "CreatedToken"),
+            post(tokens::create),
+        ),
+        route(Method::DELETE, "/tokens/{id}", Some(Read), doc("revokeToken", "tokens", "Revoke an API token (one's own; admins: any)").ids(&["id"]).ok(200, "ApiTokenInfo"), delete(tokens::revoke)),
+        route(Method::GET, "/users", Some(Read), doc("listUsers", "users", "Members of the organisation with their roles").ok(200, "MemberList"), get(users::list)),
+        route(Method::POST, "/users", Some(ManageUsers), doc("createUser", "users", "Create a user with a role in this organisation").request("CreateUser").ok(201, "Member"), post(users::create)),
+        route(Method::GET, "/users/{id}", Some(Read), doc("getUser", "users", "One member").ids(&["id"]).ok(200, "Member"), get(users::get_one)),
+        route(
+            Method::PATCH,
+            "/users/{id}",
+            Some(ManageUsers),
+            doc("updateUser", "users", "Change a member's role, activity, name or e-mail").ids(&["id"]).request("UpdateUser").ok(200, "Member"),
+            patch(users::update),
+        ),
+        route(Method::GET, "/organisations", Some(Read), doc("listOrganisations", "organisations", "Organisations the user belongs to").ok(200, "OrganisationList"), get(organisations::list)),
+        route(
+            Method::POST,
+            "/organisations",
+            Some(ManageUsers),
+            doc("createOrganisation", "organisations", "Create an organisation; its creator becomes its admin").request("CreateOrganisation").ok(201, "Organisation"),
+            post(organisations::create),
+        ),
+    ];
+    routes.extend(inventory::routes::<SystemFields>());
+    routes.extend(inventory::routes::<ModelFields>());
+    routes.extend(inventory::routes::<DatasetFields>());
+    routes.extend(inventory::routes::<SupplierFields>());
+    routes
+}
+
+/// The `/api/v1` router: each route behind its own permission layer.
+pub fn router() -> Router<AppState> {
+    let mut router = Router::new();
+    for route in routes() {
+        let handler = match route.permission {
+            Some(permission) => route.handler.route_layer(from_fn(move |req, next| {
+                crate::auth::require(permission, req, next)
+            })),
+            None => route.handler,
+        };
+        router = router.route(route.path, handler);
+    }
+    router
+}

@@ -1,0 +1,304 @@
+//! The OpenAPI 3.1 document, built from the route table and the types' `ToSchema`
+//! descriptions, so it covers exactly the routes the server has.
+
+use std::sync::OnceLock;
+
+use aims_domain::FieldError;
+use aims_domain::account::{ApiTokenInfo, Member, Organisation};
+use aims_domain::inventory::{
+    DatasetFields, FieldKind, ModelFields, RecordKind, SupplierFields, SystemFields,
+};
+use axum::Json;
+use axum::http::Method;
+use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
+
+use super::organisations::{CreateOrganisation, OrganisationList};
+use super::session::{ChangePassword, SessionInfo, SessionUser, SignInRequest, SwitchOrganisation};
+use super::tokens::{CreateToken, CreatedToken, TokenList};
+use super::users::{CreateUser, MemberList, UpdateUser};
+use super::{Doc, routes};
+use crate::error::{ERROR_CODES, ErrorBody};
+
+pub async fn serve() -> Json<Value> {
+    Json(document().clone())
+}
+
+/// The document, built once per process.
+pub fn document() -> &'static Value {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    DOCUMENT.get_or_init(build)
+}
+
+fn build() -> Value {
+    let mut paths = Map::new();
+    for route in routes() {
+        let path = format!("/api/v1{}", route.path);
+        let operation = operation(&route.method, &route.doc, route.permission.is_some());
+        let item = paths.entry(path).or_insert_with(|| json!({}));
+        item[route.method.as_str().to_lowercase()] = operation;
+    }
+    for (path, id, summary) in [
+        ("/healthz", "getHealth", "Alive: the process answers"),
+        ("/readyz", "getReadiness", "Ready: the database answers"),
+    ] {
+        paths.insert(
+            path.into(),
+            json!({"get": {
+                "operationId": id, "summary": summary, "tags": ["meta"], "security": [],
+                "responses": {
+                    "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},
+                    "503": {"description": "Not ready", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}
+                }
+            }}),
+        );
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "aims API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "REST API of aims, an AI management system for ISO/IEC 42001. Authenticate with `Authorization: Bearer <token>` (create one with POST /api/v1/tokens) or with the session cookie from POST /api/v1/session; changes made with the cookie must carry the `X-CSRF-Token` header. Every error has the body `ErrorBody` with a stable `code`.",
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearerToken": []}, {"sessionCookie": []}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "bearerToken": {"type": "http", "scheme": "bearer", "description": "An API token from POST /api/v1/tokens"},
+                "sessionCookie": {"type": "apiKey", "in": "cookie", "name": crate::auth::SESSION_COOKIE, "description": "Set by POST /api/v1/session; unsafe methods also need X-CSRF-Token"}
+            }
+        }
+    })
+}
+
+fn operation(method: &Method, doc: &Doc, authenticated: bool) -> Value {
+    let mut parameters: Vec<Value> = doc
+        .path_params
+        .iter()
+        .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}))
+        .collect();
+    for (name, description) in doc.query_params {
+        let schema = if *name == "all" {
+            json!({"type": "boolean"})
+        } else {
+            json!({"type": "integer", "minimum": 1})
+        };
+        parameters.push(json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema}));
+    }
+    if let Some(kind) = doc.list_of {
+        parameters.extend(list_parameters(kind));
+    }
+    let (status, body) = &doc.success;
+    let mut responses = Map::new();
+    let success = match body {
+        Some(schema) => {
+            json!({"description": "Success", "content": {"application/json": {"schema": schema}}})
+        }
+        None => json!({"description": "Success, no content"}),
+    };
+    responses.insert(status.to_string(), success);
+    let mut error_statuses = vec![400, 500];
+    if authenticated {
+        error_statuses.extend([401, 403]);
+    }
+    if !doc.path_params.is_empty() {
+        error_statuses.push(404);
+    }
+    if doc.request.is_some() {
+        error_statuses.extend([413, 415]);
+    }
+    if matches!(
+        *method,
+        Method::POST | Method::PATCH | Method::DELETE | Method::PUT
+    ) && authenticated
+    {
+        error_statuses.push(409);
+    }
+    if doc.operation_id == "signIn" {
+        error_statuses.extend([401, 429]);
+    }
+    error_statuses.sort_unstable();
+    error_statuses.dedup();
+    for status in error_statuses {
+        let codes: Vec<String> = ERROR_CODES
+            .iter()
+            .filter(|(s, _, _)| *s == status)
+            .map(|(_, code, text)| format!("`{code}`: {text}"))
+            .collect();
+        responses.insert(
+            status.to_string(),
+            json!({"description": codes.join(" "), "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}),
+        );
+    }
+    let mut op = json!({
+        "operationId": doc.operation_id,
+        "summary": doc.summary,
+        "tags": [doc.tag],
+        "responses": responses,
+    });
+    if !parameters.is_empty() {
+        op["parameters"] = Value::Array(parameters);
+    }
+    if let Some(schema) = &doc.request {
+        op["requestBody"] =
+            json!({"required": true, "content": {"application/json": {"schema": schema}}});
+    }
+    if !authenticated {
+        op["security"] = json!([]);
+    }
+    op
+}
+
+fn list_parameters(kind: RecordKind) -> Vec<Value> {
+    let mut params = vec![
+        json!({"name": "limit", "in": "query", "description": "Page size", "schema": {"type": "integer", "minimum": 1, "maximum": aims_domain::listing::MAX_LIMIT, "default": aims_domain::listing::DEFAULT_LIMIT}}),
+        json!({"name": "offset", "in": "query", "description": "Records to skip", "schema": {"type": "integer", "minimum": 0, "default": 0}}),
+        json!({"name": "sort", "in": "query", "description": "Column to sort by", "schema": {"type": "string", "enum": kind.sortable()}}),
+        json!({"name": "order", "in": "query", "schema": {"type": "string", "enum": ["asc", "desc"], "default": "asc"}}),
+        json!({"name": "q", "in": "query", "description": "Case-insensitive search in the name", "schema": {"type": "string", "maxLength": 200}}),
+    ];
+    for column in kind.filterable() {
+        let schema = match kind.field(column).map(|f| f.kind) {
+            Some(FieldKind::Choice(choices)) => {
+                json!({"type": "string", "enum": choices.iter().map(|c| c.value).collect::<Vec<_>>()})
+            }
+            Some(FieldKind::Bool) => json!({"type": "boolean"}),
+            Some(FieldKind::Reference(_)) => json!({"type": "string", "format": "uuid"}),
+            _ => json!({"type": "string"}),
+        };
+        params.push(json!({"name": column, "in": "query", "description": format!("Only records whose {column} equals this"), "schema": schema}));
+    }
+    params
+}
+
+fn add<T: ToSchema>(schemas: &mut Map<String, Value>) {
+    let mut nested: Vec<(String, RefOr<Schema>)> = Vec::new();
+    T::schemas(&mut nested);
+    for (name, schema) in nested {
+        schemas.insert(name, to_value(schema));
+    }
+    schemas.insert(T::name().into_owned(), to_value(T::schema()));
+}
+
+fn to_value(schema: RefOr<Schema>) -> Value {
+    serde_json::to_value(schema).unwrap_or(Value::Null)
+}
+
+fn schemas() -> Map<String, Value> {
+    let mut s = Map::new();
+    add::<ErrorBody>(&mut s);
+    add::<FieldError>(&mut s);
+    add::<SignInRequest>(&mut s);
+    add::<SessionInfo>(&mut s);
+    add::<SessionUser>(&mut s);
+    add::<SwitchOrganisation>(&mut s);
+    add::<ChangePassword>(&mut s);
+    add::<CreateToken>(&mut s);
+    add::<CreatedToken>(&mut s);
+    add::<TokenList>(&mut s);
+    add::<ApiTokenInfo>(&mut s);
+    add::<CreateUser>(&mut s);
+    add::<UpdateUser>(&mut s);
+    add::<Member>(&mut s);
+    add::<MemberList>(&mut s);
+    add::<Organisation>(&mut s);
+    add::<OrganisationList>(&mut s);
+    add::<CreateOrganisation>(&mut s);
+    add::<aims_domain::Role>(&mut s);
+    add_kind::<SystemFields>(&mut s);
+    add_kind::<ModelFields>(&mut s);
+    add_kind::<DatasetFields>(&mut s);
+    add_kind::<SupplierFields>(&mut s);
+    s.insert(
+        "RecordMeta".into(),
+        json!({
+            "type": "object",
+            "required": ["id", "organisation_id", "revision", "created_at", "updated_at", "created_by", "updated_by"],
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "organisation_id": {"type": "string", "format": "uuid"},
+                "revision": {"type": "integer", "minimum": 1, "description": "Grows by one on every change; send it back when updating"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "updated_at": {"type": "string", "format": "date-time"},
+                "created_by": {"type": "string"},
+                "updated_by": {"type": "string"}
+            }
+        }),
+    );
+    s.insert("Health".into(), json!({"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["ok", "unavailable"]}}}));
+    s.insert(
+        "OpenApiDocument".into(),
+        json!({"type": "object", "description": "An OpenAPI 3.1 document"}),
+    );
+    s
+}
+
+/// The schemas of one record kind: its fields (the create body), the record, a page of
+/// records and the partial update.
+fn add_kind<F: ToSchema + aims_domain::inventory::RecordFields>(s: &mut Map<String, Value>) {
+    add::<F>(s);
+    let kind = F::KIND;
+    let base = kind.schema_name().trim_end_matches("Fields").to_owned();
+    let mut fields = s.get(kind.schema_name()).cloned().unwrap_or(Value::Null);
+    fields["additionalProperties"] = Value::Bool(false);
+    fields["description"] = Value::String(format!(
+        "The editable fields of a {}. Unknown fields are refused.",
+        kind.singular()
+    ));
+    if let Some(props) = fields["properties"].as_object_mut() {
+        for def in kind.fields() {
+            if let Some(prop) = props.get_mut(def.name) {
+                let described = if def.read_only {
+                    format!("{} Read-only.", def.hint)
+                } else {
+                    def.hint.to_owned()
+                };
+                if prop.get("$ref").is_some() || prop.get("oneOf").is_some() {
+                    *prop = json!({"allOf": [prop.clone()], "description": described});
+                } else {
+                    prop["description"] = Value::String(described);
+                }
+            }
+        }
+    }
+    s.insert(kind.schema_name().into(), fields.clone());
+
+    let mut patch = fields.clone();
+    if let Some(props) = patch["properties"].as_object_mut() {
+        for def in kind.fields().iter().filter(|d| d.read_only) {
+            props.remove(def.name);
+        }
+        props.insert("revision".into(), json!({"type": "integer", "minimum": 1, "description": "The revision you read; required unless sent as If-Match"}));
+    }
+    if let Some(obj) = patch.as_object_mut() {
+        obj.remove("required");
+    }
+    patch["description"] = Value::String(format!(
+        "Fields of a {} to change; the others keep their values.",
+        kind.singular()
+    ));
+    s.insert(format!("{base}Patch"), patch);
+
+    s.insert(
+        format!("{base}Record"),
+        json!({"allOf": [{"$ref": "#/components/schemas/RecordMeta"}, {"$ref": format!("#/components/schemas/{}", kind.schema_name())}]}),
+    );
+    s.insert(
+        format!("{base}Page"),
+        json!({
+            "type": "object",
+            "required": ["items", "total", "limit", "offset"],
+            "properties": {
+                "items": {"type": "array", "items": {"$ref": format!("#/components/schemas/{base}Record")}},
+                "total": {"type": "integer", "minimum": 0, "description": "Records matching the filters, on all pages"},
+                "limit": {"type": "integer"},
+                "offset": {"type": "integer"}
+            }
+        }),
+    );
+}

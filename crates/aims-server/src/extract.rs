@@ -1,0 +1,153 @@
+//! Request extractors that answer bad input with the API's own error body: JSON bodies
+//! whose errors name the field path, list parameters checked against the record kind, and
+//! ids that must be UUIDs.
+
+use aims_domain::ValidationErrors;
+use aims_domain::listing::{ListQuery, RawListParams};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// A JSON body. Unlike `axum::Json`, every failure is an [`ApiError`] that names the field.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = json_bytes(req, state).await?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                return ApiError::InvalidJson(inner.to_string());
+            }
+            let message = inner.to_string();
+            match message
+                .strip_prefix("missing field `")
+                .and_then(|m| m.split('`').next())
+            {
+                Some(field) => ApiError::validation(field, "is required"),
+                None => {
+                    ApiError::validation(if path == "." { String::new() } else { path }, message)
+                }
+            }
+        })?;
+        de.end().map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+        Ok(JsonBody(value))
+    }
+}
+
+/// The body as raw JSON, for handlers that check keys themselves (partial updates).
+pub struct JsonValue(pub serde_json::Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonValue {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = json_bytes(req, state).await?;
+        serde_json::from_slice(&bytes)
+            .map(JsonValue)
+            .map_err(|e| ApiError::InvalidJson(e.to_string()))
+    }
+}
+
+async fn json_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = content_type.split(';').next().unwrap_or("").trim();
+    if !(mime == "application/json"
+        || (mime.starts_with("application/") && mime.ends_with("+json")))
+    {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "send the body as JSON with `Content-Type: application/json` (got `{}`)",
+            if content_type.is_empty() {
+                "none"
+            } else {
+                content_type
+            }
+        )));
+    }
+    Bytes::from_request(req, state)
+        .await
+        .map_err(|rejection| match rejection {
+            BytesRejection::FailedToBufferBody(err) if is_length_limit(&err) => {
+                ApiError::PayloadTooLarge
+            }
+            other => ApiError::InvalidJson(other.body_text()),
+        })
+}
+
+fn is_length_limit(err: &dyn std::error::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(err);
+    while let Some(e) = source {
+        if e.to_string().contains("length limit") {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
+
+/// List parameters: paging, sort, search and the filters the kind allows.
+pub struct ListParams {
+    pub raw: RawListParams,
+    pub filters: Vec<(String, String)>,
+}
+
+impl ListParams {
+    pub fn to_query(
+        &self,
+        sortable: &[&'static str],
+        filterable: &[&'static str],
+    ) -> Result<ListQuery, ApiError> {
+        ListQuery::parse(&self.raw, &self.filters, sortable, filterable)
+            .map_err(ApiError::Validation)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ListParams {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(parse_list_params(parts.uri.query().unwrap_or("")))
+    }
+}
+
+/// Splits a query string into the common list parameters and the rest (filters).
+pub fn parse_list_params(query: &str) -> ListParams {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    let mut raw = RawListParams::default();
+    let mut filters = Vec::new();
+    for (key, value) in pairs {
+        match key.as_str() {
+            "limit" => raw.limit = Some(value),
+            "offset" => raw.offset = Some(value),
+            "sort" => raw.sort = Some(value),
+            "order" => raw.order = Some(value),
+            "q" => raw.q = Some(value),
+            _ => filters.push((key, value)),
+        }
+    }
+    ListParams { raw, filters }
+}
+
+/// Parses a path segment that must be a UUID, naming the parameter when it is not.
+pub fn parse_id(raw: &str, name: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| {
+        ApiError::Validation(ValidationErrors::single(
+            name,
+            format!("must be a UUID, got `{raw}`"),
+        ))
+    })
+}
