@@ -255,6 +255,18 @@ impl Store {
         Ok(org)
     }
 
+    /// Every organisation of the installation, by name.
+    pub async fn organisations(&self) -> Result<Vec<Organisation>> {
+        let mut tx = self.pool.read().await?;
+        let mut stmt = rows::select("organisations", &ORG_COLUMNS);
+        stmt.order_by(("organisations", "name"), sea_query::Order::Asc);
+        tx.fetch(&stmt, &ORG_COLUMNS)
+            .await?
+            .into_iter()
+            .map(|row| decode(row, "organisation"))
+            .collect()
+    }
+
     pub async fn organisation(&self, id: Uuid) -> Result<Organisation> {
         let mut tx = self.pool.read().await?;
         let mut stmt = rows::select("organisations", &ORG_COLUMNS);

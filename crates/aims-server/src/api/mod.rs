@@ -6,10 +6,10 @@
 
 mod inventory;
 pub mod openapi;
-mod organisations;
-mod session;
-mod tokens;
-mod users;
+pub(crate) mod organisations;
+pub(crate) mod session;
+pub(crate) mod tokens;
+pub(crate) mod users;
 
 use aims_domain::Permission;
 use aims_domain::inventory::{

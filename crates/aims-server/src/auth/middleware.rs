@@ -5,7 +5,7 @@
 
 use aims_domain::Permission;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{OriginalUri, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -148,7 +148,12 @@ async fn check_csrf(request: Request, expected: &str, limit: usize) -> Result<Re
 
 /// The permission layer of one route.
 pub async fn require(permission: Permission, request: Request, next: Next) -> Response {
-    let is_api = request.uri().path().starts_with("/api/");
+    // Inside a nested router the URI has lost its prefix; the original one has not.
+    let uri = request
+        .extensions()
+        .get::<OriginalUri>()
+        .map_or_else(|| request.uri().clone(), |o| o.0.clone());
+    let is_api = uri.path().starts_with("/api/");
     match request.extensions().get::<AuthContext>() {
         None if is_api => ApiError::Unauthenticated.into_response(),
         None => {

@@ -1,0 +1,883 @@
+//! The REST API driven over HTTP against the real server, on SQLite and PostgreSQL.
+
+mod common;
+
+use aims_domain::Role;
+use aims_server::ServerConfig;
+use common::{PASSWORD, TestServer, call, decode, servers};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn inventory_crud_with_optimistic_concurrency() {
+    let (servers, _pg) = servers(ServerConfig::default()).await;
+    for s in &servers {
+        let token = s.token(Role::Contributor).await;
+        let t = Some(token.as_str());
+
+        let (status, system) = call(
+            s,
+            Method::POST,
+            "/api/v1/systems",
+            t,
+            Some(json!({"name": "Person detector"})),
+        )
+        .await;
+        assert_eq!(status, 201, "{}: {system}", s.engine);
+        let id = system["id"].as_str().expect("id").to_owned();
+        assert_eq!(
+            (
+                system["revision"].as_i64(),
+                system["lifecycle_stage"].as_str(),
+                system["eu_ai_act_tier"].as_str()
+            ),
+            (Some(1), Some("concept"), Some("unassessed"))
+        );
+        assert!(
+            system["created_by"]
+                .as_str()
+                .unwrap()
+                .ends_with("(token test)")
+        );
+
+        let (status, page) = call(s, Method::GET, "/api/v1/systems", t, None).await;
+        assert_eq!(
+            (
+                status,
+                page["total"].as_u64(),
+                page["items"][0]["id"].as_str()
+            ),
+            (200, Some(1), Some(id.as_str()))
+        );
+
+        let response = s
+            .request(Method::GET, &format!("/api/v1/systems/{id}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["etag"], "\"1\"");
+
+        let path = format!("/api/v1/systems/{id}");
+        let (status, updated) = call(
+            s,
+            Method::PATCH,
+            &path,
+            t,
+            Some(json!({"revision": 1, "owner": "Security", "criticality": "high"})),
+        )
+        .await;
+        assert_eq!(
+            (
+                status,
+                updated["revision"].as_i64(),
+                updated["owner"].as_str(),
+                updated["name"].as_str()
+            ),
+            (200, Some(2), Some("Security"), Some("Person detector"))
+        );
+
+        // Someone still at revision 1 loses, and gets the record as it is now.
+        let (status, conflict) = call(
+            s,
+            Method::PATCH,
+            &path,
+            t,
+            Some(json!({"revision": 1, "owner": "Facilities"})),
+        )
+        .await;
+        assert_eq!(
+            (status, conflict["code"].as_str()),
+            (409, Some("revision_conflict")),
+            "{conflict}"
+        );
+        assert_eq!(conflict["current"]["owner"], "Security");
+        let response = s
+            .request(Method::PATCH, &path)
+            .bearer_auth(&token)
+            .header("if-match", "\"2\"")
+            .json(&json!({"owner": "Facilities"}))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = decode(response).await;
+        assert_eq!((status, body["revision"].as_i64()), (200, Some(3)));
+        let (status, body) = call(s, Method::PATCH, &path, t, Some(json!({"owner": "x"}))).await;
+        assert_eq!(
+            (status, body["fields"][0]["field"].as_str()),
+            (400, Some("revision"))
+        );
+
+        // References must name records of the same organisation.
+        let (status, model) = call(
+            s,
+            Method::POST,
+            "/api/v1/models",
+            t,
+            Some(json!({"name": "yolo", "system_id": id, "headline_metrics": {"mAP": 0.8}})),
+        )
+        .await;
+        assert_eq!(status, 201, "{model}");
+        let (status, body) = call(
+            s,
+            Method::POST,
+            "/api/v1/models",
+            t,
+            Some(json!({"name": "x", "system_id": uuid::Uuid::new_v4()})),
+        )
+        .await;
+        assert_eq!(
+            (status, body["fields"][0]["field"].as_str()),
+            (400, Some("system_id"))
+        );
+        let (status, body) = call(s, Method::DELETE, &path, t, None).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (409, Some("conflict")),
+            "a system with a model cannot go: {body}"
+        );
+        let (status, _) = call(
+            s,
+            Method::DELETE,
+            &format!("/api/v1/models/{}", model["id"].as_str().unwrap()),
+            t,
+            None,
+        )
+        .await;
+        assert_eq!(status, 204);
+        let (status, _) = call(s, Method::DELETE, &format!("{path}?revision=1"), t, None).await;
+        assert_eq!(status, 409, "stale revision on delete");
+        let (status, _) = call(s, Method::DELETE, &format!("{path}?revision=3"), t, None).await;
+        assert_eq!(status, 204);
+        let (status, body) = call(s, Method::GET, &path, t, None).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
+
+        // Datasets and suppliers through the same routes.
+        let (status, supplier) = call(
+            s,
+            Method::POST,
+            "/api/v1/suppliers",
+            t,
+            Some(json!({"name": "LensCorp", "supplies": ["models"]})),
+        )
+        .await;
+        assert_eq!(status, 201, "{supplier}");
+        let (status, dataset) = call(
+            s,
+            Method::POST,
+            "/api/v1/datasets",
+            t,
+            Some(json!({"name": "Footage", "personal_data": true, "supplier_id": supplier["id"]})),
+        )
+        .await;
+        assert_eq!(
+            (status, dataset["supplier_id"].clone()),
+            (201, supplier["id"].clone())
+        );
+    }
+}
+
+#[tokio::test]
+async fn list_paging_filtering_sorting_and_search() {
+    let (servers, _pg) = servers(ServerConfig::default()).await;
+    for s in &servers {
+        let token = s.token(Role::Manager).await;
+        let t = Some(token.as_str());
+        for i in 0..12 {
+            let stage = if i < 4 { "operation" } else { "development" };
+            let (status, _) = call(
+                s,
+                Method::POST,
+                "/api/v1/systems",
+                t,
+                Some(json!({"name": format!("System {i:02}"), "lifecycle_stage": stage})),
+            )
+            .await;
+            assert_eq!(status, 201);
+        }
+        let (_, page) = call(
+            s,
+            Method::GET,
+            "/api/v1/systems?limit=5&offset=10&sort=name&order=desc",
+            t,
+            None,
+        )
+        .await;
+        assert_eq!(
+            (
+                page["total"].as_u64(),
+                page["items"].as_array().unwrap().len()
+            ),
+            (Some(12), 2)
+        );
+        assert_eq!(page["items"][0]["name"], "System 01");
+        let (_, page) = call(
+            s,
+            Method::GET,
+            "/api/v1/systems?lifecycle_stage=operation&q=SYSTEM%200",
+            t,
+            None,
+        )
+        .await;
+        assert_eq!(page["total"].as_u64(), Some(4));
+        let (status, body) = call(
+            s,
+            Method::GET,
+            "/api/v1/systems?limit=0&sort=secret&colour=red",
+            t,
+            None,
+        )
+        .await;
+        assert_eq!(status, 400);
+        let fields: Vec<&str> = body["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["limit", "sort", "colour"], "{body}");
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_error_never_a_500() {
+    let config = ServerConfig {
+        body_limit_bytes: 64 * 1024,
+        ..ServerConfig::default()
+    };
+    let (servers, _pg) = servers(config).await;
+    for s in &servers {
+        let token = s.token(Role::Admin).await;
+        let t = Some(token.as_str());
+        let post = |body: &'static str| {
+            s.request(Method::POST, "/api/v1/systems")
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+        };
+        let (status, body) = decode(post("{\"name\": ").await.unwrap()).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("invalid_json")),
+            "{body}"
+        );
+        let (status, body) = decode(
+            post("{\"name\": \"x\", \"colour\": \"red\"}")
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            (
+                status,
+                body["code"].as_str(),
+                body["fields"][0]["field"].as_str()
+            ),
+            (400, Some("validation_failed"), Some("colour"))
+        );
+        let (status, body) = decode(
+            post("{\"name\": \"x\", \"affected_stakeholders\": [\"a\", 7]}")
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            (status, body["fields"][0]["field"].as_str()),
+            (400, Some("affected_stakeholders[1]")),
+            "{body}"
+        );
+        let (status, body) = decode(post("{\"description\": \"no name\"}").await.unwrap()).await;
+        assert_eq!(
+            (
+                status,
+                body["fields"][0]["field"].as_str(),
+                body["fields"][0]["message"].as_str()
+            ),
+            (400, Some("name"), Some("is required"))
+        );
+        let (status, body) = decode(
+            post("{\"name\": \"x\", \"eu_ai_act_tier\": \"minimal\"}")
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            (status, body["fields"][0]["field"].as_str()),
+            (400, Some("eu_ai_act_tier")),
+            "read-only: {body}"
+        );
+        let (status, _) = decode(post("[1, 2]").await.unwrap()).await;
+        assert_eq!(status, 400);
+
+        let huge = json!({"name": "x", "description": "a".repeat(100 * 1024)});
+        let (status, body) = call(s, Method::POST, "/api/v1/systems", t, Some(huge)).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (413, Some("payload_too_large")),
+            "{body}"
+        );
+        let response = s
+            .request(Method::POST, "/api/v1/systems")
+            .bearer_auth(&token)
+            .body("{\"name\": \"x\"}")
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = decode(response).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (415, Some("unsupported_media_type"))
+        );
+
+        let (status, body) = call(s, Method::GET, "/api/v1/systems/not-a-uuid", t, None).await;
+        assert_eq!(
+            (status, body["fields"][0]["field"].as_str()),
+            (400, Some("id"))
+        );
+        let (status, _) = call(
+            s,
+            Method::GET,
+            &format!("/api/v1/datasets/{}", uuid::Uuid::new_v4()),
+            t,
+            None,
+        )
+        .await;
+        assert_eq!(status, 404);
+        let (status, body) = call(s, Method::GET, "/api/v1/systems", None, None).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (401, Some("unauthenticated"))
+        );
+        let (status, _) = call(s, Method::GET, "/api/v1/systems", Some("aims_forged"), None).await;
+        assert_eq!(status, 401);
+        let (status, body) = call(s, Method::DELETE, "/api/v1/openapi.json", None, None).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (405, Some("method_not_allowed"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn sessions_need_csrf_tokens_expire_and_sign_in_is_throttled() {
+    let (servers, _pg) = servers(ServerConfig::default()).await;
+    for s in &servers {
+        let admin = s.user_in(s.org, "alice", Role::Admin).await;
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let sign_in = |password: &str| {
+            client
+                .post(s.url("/api/v1/session"))
+                .json(&json!({"username": "alice", "password": password}))
+                .send()
+        };
+
+        let (status, session) = decode(sign_in(PASSWORD).await.unwrap()).await;
+        assert_eq!(
+            (
+                status,
+                session["role"].as_str(),
+                session["organisation"]["name"].as_str()
+            ),
+            (200, Some("admin"), Some("Acme")),
+            "{session}"
+        );
+        let csrf = session["csrf_token"].as_str().unwrap().to_owned();
+        assert!(csrf.len() >= 40);
+
+        // Cookie-authenticated changes need the CSRF token; reads do not.
+        let (status, _) = decode(client.get(s.url("/api/v1/systems")).send().await.unwrap()).await;
+        assert_eq!(status, 200);
+        let (status, body) = decode(
+            client
+                .post(s.url("/api/v1/systems"))
+                .json(&json!({"name": "x"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("csrf_failed")));
+        let (status, _) = decode(
+            client
+                .post(s.url("/api/v1/systems"))
+                .header("x-csrf-token", "wrong")
+                .json(&json!({"name": "x"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 403);
+        let (status, _) = decode(
+            client
+                .post(s.url("/api/v1/systems"))
+                .header("x-csrf-token", &csrf)
+                .json(&json!({"name": "x"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 201);
+
+        // Tokens: shown once, work without CSRF, stop working when revoked.
+        let (status, created) = decode(
+            client
+                .post(s.url("/api/v1/tokens"))
+                .header("x-csrf-token", &csrf)
+                .json(&json!({"name": "ci", "expires_in_days": 30}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 201, "{created}");
+        let token = created["token"].as_str().unwrap().to_owned();
+        assert!(token.starts_with("aims_"));
+        let (status, list) = call(s, Method::GET, "/api/v1/tokens", Some(&token), None).await;
+        assert_eq!(status, 200);
+        assert!(
+            !list.to_string().contains(&token),
+            "the token is never listed"
+        );
+        let (status, _) = call(
+            s,
+            Method::POST,
+            "/api/v1/systems",
+            Some(&token),
+            Some(json!({"name": "from CI"})),
+        )
+        .await;
+        assert_eq!(status, 201);
+        let (status, body) = call(
+            s,
+            Method::POST,
+            "/api/v1/tokens",
+            Some(&token),
+            Some(json!({"name": "long", "expires_in_days": 1000})),
+        )
+        .await;
+        assert_eq!(
+            (status, body["fields"][0]["field"].as_str()),
+            (400, Some("expires_in_days"))
+        );
+        let (status, _) = call(
+            s,
+            Method::DELETE,
+            &format!("/api/v1/tokens/{}", created["id"].as_str().unwrap()),
+            Some(&token),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (status, _) = call(s, Method::GET, "/api/v1/systems", Some(&token), None).await;
+        assert_eq!(status, 401, "revoked");
+        let expired = s.token_for(s.org, admin, -1).await;
+        let (status, _) = call(s, Method::GET, "/api/v1/systems", Some(&expired), None).await;
+        assert_eq!(status, 401, "expired");
+
+        // Changing one's password: the old one stops working.
+        let (status, body) = decode(
+            client
+                .put(s.url("/api/v1/session/password"))
+                .header("x-csrf-token", &csrf)
+                .json(&json!({"current_password": "nope", "new_password": "short"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        let fields: Vec<&str> = body["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            (status, fields),
+            (400, vec!["current_password", "new_password"])
+        );
+        let (status, _) = decode(client.put(s.url("/api/v1/session/password")).header("x-csrf-token", &csrf).json(&json!({"current_password": PASSWORD, "new_password": "a much longer new password"})).send().await.unwrap()).await;
+        assert_eq!(status, 204);
+
+        // Sign out ends the session.
+        let (status, _) = decode(
+            client
+                .delete(s.url("/api/v1/session"))
+                .header("x-csrf-token", &csrf)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 204);
+        let (status, _) = decode(client.get(s.url("/api/v1/session")).send().await.unwrap()).await;
+        assert_eq!(status, 401);
+
+        // Throttling: five failures lock the name, even for the right password.
+        let (status, _) = decode(sign_in(PASSWORD).await.unwrap()).await;
+        assert_eq!(status, 401, "old password");
+        for _ in 0..4 {
+            let (status, body) = decode(sign_in("wrong password!").await.unwrap()).await;
+            assert_eq!(
+                (status, body["code"].as_str()),
+                (401, Some("unauthenticated"))
+            );
+        }
+        let (status, body) = decode(sign_in("a much longer new password").await.unwrap()).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (429, Some("too_many_requests")),
+            "{body}"
+        );
+        let (status, _) = decode(
+            client
+                .post(s.url("/api/v1/session"))
+                .json(&json!({"username": "nobody", "password": "x"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 401, "unknown users look like wrong passwords");
+    }
+}
+
+#[tokio::test]
+async fn organisations_are_isolated_on_every_route() {
+    let (servers, _pg) = servers(ServerConfig::default()).await;
+    for s in &servers {
+        let token_a = s.token(Role::Admin).await;
+        let (status, other) = call(
+            s,
+            Method::POST,
+            "/api/v1/organisations",
+            Some(&token_a),
+            Some(json!({"name": "Beta"})),
+        )
+        .await;
+        assert_eq!(status, 201, "{other}");
+        let beta: uuid::Uuid = other["id"].as_str().unwrap().parse().unwrap();
+        let token_b = s.token_in(beta, Role::Admin).await;
+
+        let mut ids = Vec::new();
+        for (kind, body) in [
+            ("systems", json!({"name": "A system"})),
+            ("datasets", json!({"name": "A data"})),
+            ("suppliers", json!({"name": "A supplier"})),
+            ("models", json!({"name": "A model"})),
+        ] {
+            let (status, record) = call(
+                s,
+                Method::POST,
+                &format!("/api/v1/{kind}"),
+                Some(&token_a),
+                Some(body),
+            )
+            .await;
+            assert_eq!(status, 201);
+            ids.push((kind, record["id"].as_str().unwrap().to_owned()));
+        }
+        for (kind, id) in &ids {
+            let (_, page) = call(
+                s,
+                Method::GET,
+                &format!("/api/v1/{kind}"),
+                Some(&token_b),
+                None,
+            )
+            .await;
+            assert_eq!(page["total"].as_u64(), Some(0), "{kind} list leaks");
+            for method in [Method::GET, Method::DELETE] {
+                let (status, _) = call(
+                    s,
+                    method.clone(),
+                    &format!("/api/v1/{kind}/{id}"),
+                    Some(&token_b),
+                    None,
+                )
+                .await;
+                assert_eq!(status, 404, "{method} {kind} across organisations");
+            }
+            let (status, _) = call(
+                s,
+                Method::PATCH,
+                &format!("/api/v1/{kind}/{id}"),
+                Some(&token_b),
+                Some(json!({"revision": 1, "name": "stolen"})),
+            )
+            .await;
+            assert_eq!(status, 404);
+        }
+        // A reference into another organisation is refused.
+        let system_a = &ids[0].1;
+        let (status, body) = call(
+            s,
+            Method::POST,
+            "/api/v1/models",
+            Some(&token_b),
+            Some(json!({"name": "m", "system_id": system_a})),
+        )
+        .await;
+        assert_eq!(
+            (status, body["fields"][0]["field"].as_str()),
+            (400, Some("system_id"))
+        );
+        // Users and tokens of one organisation are not visible or changeable from the other.
+        let only_in_a = s
+            .user_in(s.org, "only-in-a", Role::Contributor)
+            .await
+            .to_string();
+        let (_, users_b) = call(s, Method::GET, "/api/v1/users", Some(&token_b), None).await;
+        assert_eq!(
+            users_b["total"].as_u64(),
+            Some(2),
+            "Beta's creator and Beta's admin: {users_b}"
+        );
+        assert!(!users_b.to_string().contains(&only_in_a));
+        let user_a = only_in_a.as_str();
+        let (status, _) = call(
+            s,
+            Method::GET,
+            &format!("/api/v1/users/{user_a}"),
+            Some(&token_b),
+            None,
+        )
+        .await;
+        assert_eq!(status, 404);
+        let (status, _) = call(
+            s,
+            Method::PATCH,
+            &format!("/api/v1/users/{user_a}"),
+            Some(&token_b),
+            Some(json!({"active": false})),
+        )
+        .await;
+        assert_eq!(status, 404);
+        let (_, tokens_a) = call(s, Method::GET, "/api/v1/tokens", Some(&token_a), None).await;
+        let token_id = tokens_a["items"][0]["id"].as_str().unwrap();
+        let (status, _) = call(
+            s,
+            Method::DELETE,
+            &format!("/api/v1/tokens/{token_id}"),
+            Some(&token_b),
+            None,
+        )
+        .await;
+        assert_eq!(status, 404);
+        let (status, _) = call(s, Method::GET, "/api/v1/systems", Some(&token_a), None).await;
+        assert_eq!(status, 200, "A's token still works");
+    }
+}
+
+#[tokio::test]
+async fn admins_manage_users_and_deactivation_takes_effect_at_once() {
+    let (servers, _pg) = servers(ServerConfig::default()).await;
+    for s in &servers {
+        let admin = s.token(Role::Admin).await;
+        let a = Some(admin.as_str());
+        let (status, member) = call(s, Method::POST, "/api/v1/users", a, Some(json!({"username": "dana", "display_name": "Dana", "email": "dana@example.org", "role": "contributor", "password": "a long enough password"}))).await;
+        assert_eq!(
+            (status, member["role"].as_str(), member["active"].as_bool()),
+            (201, Some("contributor"), Some(true)),
+            "{member}"
+        );
+        let (status, body) = call(
+            s,
+            Method::POST,
+            "/api/v1/users",
+            a,
+            Some(
+                json!({"username": "dana", "role": "auditor", "password": "another long password"}),
+            ),
+        )
+        .await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("conflict")));
+        let (status, body) = call(
+            s,
+            Method::POST,
+            "/api/v1/users",
+            a,
+            Some(json!({"username": "Bad Name", "role": "owner", "password": "x"})),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        let (status, body) = call(s, Method::POST, "/api/v1/users", a, Some(json!({"username": "bad name", "role": "auditor", "password": "x", "email": "nope"}))).await;
+        let fields: Vec<&str> = body["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            (status, fields),
+            (400, vec!["username", "email", "password"])
+        );
+
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let (status, _) = decode(
+            client
+                .post(s.url("/api/v1/session"))
+                .json(&json!({"username": "dana", "password": "a long enough password"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let id = member["user_id"].as_str().unwrap();
+        let (status, changed) = call(
+            s,
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            a,
+            Some(json!({"role": "auditor"})),
+        )
+        .await;
+        assert_eq!((status, changed["role"].as_str()), (200, Some("auditor")));
+        let (_, session) = decode(client.get(s.url("/api/v1/session")).send().await.unwrap()).await;
+        assert_eq!(
+            session["role"], "auditor",
+            "role changes apply to live sessions"
+        );
+        let (status, _) = call(
+            s,
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            a,
+            Some(json!({"active": false})),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (status, _) = decode(client.get(s.url("/api/v1/session")).send().await.unwrap()).await;
+        assert_eq!(status, 401, "deactivated users are out at once");
+    }
+}
+
+#[tokio::test]
+async fn health_and_readiness_need_no_login() {
+    let (servers, _pg) = servers(ServerConfig::default()).await;
+    for s in &servers {
+        assert_eq!(
+            call(s, Method::GET, "/healthz", None, None).await,
+            (200, json!({"status": "ok"}))
+        );
+        assert_eq!(
+            call(s, Method::GET, "/readyz", None, None).await,
+            (200, json!({"status": "ok"}))
+        );
+        s.store.close().await;
+        let (status, body) = call(s, Method::GET, "/readyz", None, None).await;
+        assert_eq!((status, body), (503, json!({"status": "unavailable"})));
+    }
+}
+
+/// Every route of the API and of the web UI, with every role and with no login: no
+/// login gets 401 (pages: a redirect to sign-in), a role without the permission 403,
+/// a role with it gets past the check. Nothing answers 500.
+#[tokio::test]
+async fn role_by_route_matrix() {
+    let (servers, _pg) = servers(ServerConfig::default()).await;
+    for s in &servers {
+        let mut tokens = Vec::new();
+        for role in Role::ALL {
+            tokens.push((role, s.token(role).await));
+        }
+        let mut checked = 0;
+        let api = aims_server::api::routes()
+            .into_iter()
+            .map(|r| (format!("/api/v1{}", r.path), r.method, r.permission, true));
+        let web = aims_server::web::routes()
+            .into_iter()
+            .map(|r| (r.path.to_owned(), r.method, r.permission, false));
+        for (path, method, permission, is_api) in api.chain(web) {
+            let path = fill_path(&path);
+            let body =
+                matches!(method, Method::POST | Method::PUT | Method::PATCH).then(|| json!({}));
+            let anonymous = send(s, &method, &path, None, body.clone(), is_api).await;
+            match permission {
+                None => assert!(
+                    anonymous != 403 && anonymous < 500,
+                    "{} {method} {path} anonymous: {anonymous}",
+                    s.engine
+                ),
+                Some(_) if is_api => assert_eq!(anonymous, 401, "{method} {path} without login"),
+                Some(_) => assert_eq!(
+                    anonymous, 303,
+                    "{method} {path} without login redirects to sign-in"
+                ),
+            }
+            for (role, token) in &tokens {
+                let status = send(s, &method, &path, Some(token), body.clone(), is_api).await;
+                assert!(
+                    status < 500,
+                    "{} {method} {path} as {role}: {status}",
+                    s.engine
+                );
+                match permission {
+                    Some(p) if !role.allows(p) => {
+                        assert_eq!(status, 403, "{method} {path} as {role}")
+                    }
+                    _ => assert!(
+                        status != 401 && status != 403,
+                        "{method} {path} as {role}: {status}"
+                    ),
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "only {checked} combinations");
+    }
+}
+
+fn fill_path(path: &str) -> String {
+    let mut out = String::new();
+    for segment in path.split('/') {
+        if !out.is_empty() || path.starts_with('/') {
+            out.push('/');
+        }
+        out.push_str(match segment {
+            "" => "",
+            "{file}" => "style.css",
+            "{slug}" => "inventory",
+            s if s.starts_with('{') => "00000000-0000-4000-8000-000000000000",
+            s => s,
+        });
+    }
+    out.replacen("//", "/", 1)
+}
+
+async fn send(
+    s: &TestServer,
+    method: &Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+    is_api: bool,
+) -> u16 {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut request = client.request(method.clone(), s.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = if is_api {
+            request.json(&body)
+        } else {
+            request
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("")
+        };
+    }
+    request.send().await.expect("request").status().as_u16()
+}

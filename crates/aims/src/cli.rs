@@ -1,0 +1,114 @@
+//! The command line, defined once: help text and completions come from these types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "aims", version, about = "AI management system for ISO/IEC 42001: server and command line", long_about = None)]
+pub struct Cli {
+    /// Configuration file (TOML). Default: ./aims.toml when it exists. Env: AIMS_CONFIG.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Database URL: sqlite://PATH or postgres://USER@HOST:PORT/DATABASE. Env: AIMS_DATABASE_URL.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
+
+    /// Log filter, for example `info` or `aims_server=debug`. Env: AIMS_LOG.
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub log: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web UI and the REST API.
+    Serve(ServeArgs),
+    /// Create an empty installation: database, first organisation and its admin.
+    Init(InitArgs),
+    /// Work with the AI system inventory.
+    #[command(subcommand)]
+    Systems(SystemsCommand),
+    /// Write data out of the installation.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Load a whole installation from an `aims export all` file into an empty database.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Env: AIMS_LISTEN.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Fill an empty database with a demo organisation and sample data before serving.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Name of the first organisation.
+    #[arg(long, default_value = "My organisation")]
+    pub organisation: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SystemsCommand {
+    /// List AI systems.
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Organisation name or id; needed when the installation hosts several.
+    #[arg(long, value_name = "NAME|ID")]
+    pub organisation: Option<String>,
+    /// Case-insensitive search in the name.
+    #[arg(long)]
+    pub search: Option<String>,
+    /// Only systems in this life-cycle stage.
+    #[arg(long, value_name = "STAGE")]
+    pub lifecycle_stage: Option<String>,
+    /// Page size (at most 500).
+    #[arg(long, default_value_t = 500)]
+    pub limit: u64,
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// JSON Lines: a header line, then one line per row (docs/export-format.md).
+    Jsonl,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Every organisation, user and record, for backup or a move to another engine.
+    All {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+        /// File to write (`-` for standard output).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// An export written by `aims export all`.
+    pub file: PathBuf,
+}

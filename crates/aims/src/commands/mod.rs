@@ -1,0 +1,64 @@
+//! One module per command. Each returns the exit code of a normal outcome; errors travel
+//! up to `main`, which prints them and exits 2.
+
+mod init;
+pub use init::ADMIN_USERNAME;
+mod serve;
+mod systems;
+mod transfer;
+
+use std::process::ExitCode;
+
+use aims_store::Store;
+use anyhow::Context;
+
+use crate::cli::{Command, ExportCommand, SystemsCommand};
+use crate::settings::Settings;
+
+pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(args) => serve::run(&settings, args.demo).await,
+        Command::Init(args) => init::run(&settings, &args.organisation).await,
+        Command::Systems(SystemsCommand::List(args)) => systems::list(&settings, &args).await,
+        Command::Export(ExportCommand::All { output, .. }) => {
+            transfer::export_all(&settings, &output).await
+        }
+        Command::Import(args) => transfer::import(&settings, &args.file).await,
+    }
+}
+
+/// Opens the configured database, naming it in the error.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    Store::open(&settings.database_url).await.with_context(|| {
+        format!(
+            "database {}",
+            aims_store::redact_url(&settings.database_url)
+        )
+    })
+}
+
+/// The organisation a command acts on: the one named, or the only one there is.
+pub async fn pick_organisation(
+    store: &Store,
+    wanted: Option<&str>,
+) -> anyhow::Result<aims_domain::account::Organisation> {
+    let organisations = store.organisations().await?;
+    match wanted {
+        Some(wanted) => organisations
+            .into_iter()
+            .find(|o| o.name == wanted || o.id.to_string() == wanted)
+            .with_context(|| format!("no organisation named or with id `{wanted}`")),
+        None => match organisations.len() {
+            0 => anyhow::bail!("the installation has no organisation yet: run `aims init` first"),
+            1 => Ok(organisations.into_iter().next().expect("one element")),
+            _ => anyhow::bail!(
+                "the installation hosts several organisations ({}): choose one with --organisation",
+                organisations
+                    .iter()
+                    .map(|o| o.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+    }
+}

@@ -1,0 +1,201 @@
+//! The demo organisation loaded by `aims serve --demo`: a mid-sized company that builds,
+//! buys and uses AI, with the records an AI governance team would keep about them.
+
+use aims_domain::Role;
+use aims_domain::inventory::{
+    DatasetFields, ModelFields, RecordFields, SupplierFields, SystemFields, parse_new,
+};
+use aims_store::{Actor, NewUser, Store};
+use anyhow::Context;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub const ORGANISATION: &str = "Northwind Retail & Finance";
+
+/// Demo colleagues of the admin, one per role, sharing the admin's password.
+pub const USERS: &[(&str, &str, Role)] = &[
+    ("maria", "Maria Okafor (AI governance lead)", Role::Manager),
+    ("sam", "Sam Lindqvist (ML engineer)", Role::Contributor),
+    ("alex", "Alex Moreau (internal auditor)", Role::Auditor),
+];
+
+async fn add<F: RecordFields>(
+    store: &Store,
+    actor: &Actor,
+    org: Uuid,
+    fields: Value,
+) -> anyhow::Result<Uuid> {
+    let name = fields["name"].as_str().unwrap_or_default().to_owned();
+    let parsed: F = parse_new(fields)
+        .map_err(|e| anyhow::anyhow!("demo {} `{name}`: {e}", F::KIND.singular()))?;
+    Ok(store.create_record(actor, org, parsed).await?.id)
+}
+
+/// Loads the demo content into the (single) organisation of a fresh installation.
+pub async fn load(store: &Store) -> anyhow::Result<()> {
+    let org = store
+        .organisations()
+        .await?
+        .into_iter()
+        .next()
+        .context("the demo needs its organisation")?
+        .id;
+    let admin = store
+        .credentials(crate::commands::ADMIN_USERNAME)
+        .await?
+        .context("the demo needs its admin")?;
+    let actor = Actor::user(admin.user_id, &admin.username);
+    for (username, display_name, role) in USERS {
+        store
+            .create_user(
+                &actor,
+                org,
+                NewUser {
+                    username: (*username).into(),
+                    display_name: (*display_name).into(),
+                    email: format!("{username}@northwind.example"),
+                    password_hash: admin.password_hash.clone(),
+                    role: *role,
+                },
+            )
+            .await?;
+    }
+
+    let lumina = add::<SupplierFields>(store, &actor, org, json!({
+        "name": "Lumina Optics GmbH", "supplies": ["models", "software"],
+        "description": "Supplies the entrance cameras and the pre-trained person-detection backbone we fine-tune. Contract NW-2023-117 includes model update notices and a bias test report per release.",
+        "contact_name": "Jonas Weber", "contact_email": "jonas.weber@lumina-optics.example", "due_diligence_status": "approved_with_conditions"
+    })).await?;
+    let parlant = add::<SupplierFields>(store, &actor, org, json!({
+        "name": "Parlant AI Ltd", "supplies": ["models", "services"],
+        "description": "Hosted large language model behind the customer service assistant. Data processing agreement signed; questionnaire on training data provenance and red-teaming still open.",
+        "contact_name": "Priya Raman", "contact_email": "trust@parlant.example", "due_diligence_status": "in_progress"
+    })).await?;
+    let bureau = add::<SupplierFields>(store, &actor, org, json!({
+        "name": "Credit Bureau Nord", "supplies": ["data"],
+        "description": "Monthly extracts of credit histories used as features for consumer credit scoring.",
+        "contact_name": "Data licensing desk", "contact_email": "licensing@cbnord.example", "due_diligence_status": "approved"
+    })).await?;
+    let annotate = add::<SupplierFields>(store, &actor, org, json!({
+        "name": "OpenAnnotate Co.", "supplies": ["services"],
+        "description": "Labelling of camera frames (bounding boxes) and of support transcripts, with annotator guidelines we approve.",
+        "contact_email": "projects@openannotate.example", "due_diligence_status": "approved"
+    })).await?;
+    let _ = annotate;
+
+    let detector = add::<SystemFields>(store, &actor, org, json!({
+        "name": "Entrance person detector",
+        "description": "Counts people passing store and office entrances from ceiling cameras, to manage occupancy limits and evacuations. Frames are processed on the device; only counts and anonymous track statistics leave it.",
+        "intended_purpose": "Occupancy counting and evacuation support. Not for identifying, tracking or profiling individuals, and not for access control decisions.",
+        "owner": "Facilities technology", "ai_role": "developer", "lifecycle_stage": "operation",
+        "deployment_context": "312 cameras in 41 stores and 3 offices; varying light (daylight, night, glare), crowds at peak hours, people carrying goods, prams and wheelchairs.",
+        "affected_stakeholders": ["Customers and visitors", "Employees", "Contractors", "Emergency services"],
+        "human_oversight": "Store managers see live counts and can override the occupancy signal; security staff review any evacuation-count discrepancy. The detector must work equally well regardless of skin tone, clothing colour and how people move; recall per group is reviewed before each release.",
+        "criticality": "high"
+    })).await?;
+    let credit = add::<SystemFields>(store, &actor, org, json!({
+        "name": "Consumer credit scoring",
+        "description": "Scores consumer loan applications for probability of default; the score and its main reasons are shown to credit officers.",
+        "intended_purpose": "Support, not replace, credit officers' decisions on consumer loans up to EUR 50,000.",
+        "owner": "Retail credit risk", "ai_role": "provider", "lifecycle_stage": "operation",
+        "deployment_context": "Online and branch loan applications, about 4,000 a month; integrated with the loan origination system.",
+        "affected_stakeholders": ["Loan applicants", "Credit officers", "Regulator"],
+        "human_oversight": "A credit officer takes every decision and may override the score with a recorded reason; overrides are reviewed monthly.",
+        "criticality": "critical"
+    })).await?;
+    let assistant = add::<SystemFields>(store, &actor, org, json!({
+        "name": "Customer service assistant",
+        "description": "Chat assistant on the website and app that answers questions about orders, returns and card payments, built on a hosted large language model from Parlant AI.",
+        "intended_purpose": "Answer customer questions from approved help content; hand over to a human agent for complaints, credit questions and anything it cannot answer.",
+        "owner": "Customer service", "ai_role": "deployer", "lifecycle_stage": "deployment",
+        "deployment_context": "Public website and mobile app, about 60,000 conversations a month, English and Swedish.",
+        "affected_stakeholders": ["Customers", "Support agents"],
+        "human_oversight": "Handover button on every answer; agents sample 2% of conversations weekly; answers are limited to retrieved help articles.",
+        "criticality": "medium"
+    })).await?;
+    let classifier = add::<SystemFields>(store, &actor, org, json!({
+        "name": "Internal document classifier",
+        "description": "Routes incoming letters and e-mails to the right back-office team by topic.",
+        "intended_purpose": "Queue routing only; no decision about a customer is taken from its output.",
+        "owner": "Operations excellence", "ai_role": "developer", "lifecycle_stage": "operation",
+        "deployment_context": "Back-office mail intake, about 9,000 documents a week.",
+        "affected_stakeholders": ["Back-office staff", "Customers who write to us"],
+        "human_oversight": "Teams re-route misfiled documents with one click; re-routes feed the monthly quality report.",
+        "criticality": "low"
+    })).await?;
+    add::<SystemFields>(store, &actor, org, json!({
+        "name": "Card fraud alert triage",
+        "description": "Proposed ranking of card fraud alerts so analysts see the likeliest fraud first.",
+        "intended_purpose": "Order the analysts' queue; every alert is still reviewed.",
+        "owner": "Fraud operations", "ai_role": "developer", "lifecycle_stage": "design",
+        "affected_stakeholders": ["Card holders", "Fraud analysts"],
+        "criticality": "medium"
+    })).await?;
+
+    let footage = add::<DatasetFields>(store, &actor, org, json!({
+        "name": "Entrance footage 2023–2024, annotated",
+        "description": "Sampled frames from entrance cameras with person bounding boxes.",
+        "source": "Own cameras, 41 stores", "provenance": "Frames sampled at random hours across seasons; faces blurred before labelling; boxes drawn by OpenAnnotate under our guideline v4 and spot-checked (5%).",
+        "collection_start": "2023-03-01", "collection_end": "2024-08-31", "personal_data": true, "special_category_data": false,
+        "licence": "Internal use only",
+        "known_quality_issues": "Night-time frames under-represent people with darker skin tones; few examples of high-visibility and dark clothing in low light; fast movement (running) is rare.",
+        "supplier_id": Value::Null
+    })).await?;
+    let fairness_set = add::<DatasetFields>(store, &actor, org, json!({
+        "name": "Detector fairness evaluation set",
+        "description": "Held-out frames balanced by perceived skin tone (Monk scale groups), clothing colour and movement, for per-group recall.",
+        "source": "Own cameras plus staged recordings with consenting volunteers", "provenance": "Volunteers recruited with written consent; group labels assigned by two annotators with adjudication.",
+        "collection_start": "2024-05-01", "collection_end": "2024-06-30", "personal_data": true, "special_category_data": true,
+        "licence": "Internal use only; consent covers evaluation, not training",
+        "known_quality_issues": "Small groups for some combinations (about 150 frames), so intervals are wide."
+    })).await?;
+    let applications = add::<DatasetFields>(store, &actor, org, json!({
+        "name": "Loan applications 2018–2023",
+        "description": "Consumer loan applications with repayment outcomes.",
+        "source": "Loan origination system", "provenance": "Extracted quarterly by the data platform team; outcome window 12 months.",
+        "collection_start": "2018-01-01", "collection_end": "2023-12-31", "personal_data": true, "special_category_data": false,
+        "licence": "Internal",
+        "known_quality_issues": "Outcomes exist only for approved applications (selection bias); 2020 holds pandemic payment holidays."
+    })).await?;
+    let bureau_data = add::<DatasetFields>(store, &actor, org, json!({
+        "name": "Credit bureau extracts",
+        "source": "Credit Bureau Nord monthly delivery", "provenance": "Delivered over SFTP, validated against the bureau's schema; matched on national id hash.",
+        "collection_start": "2018-01-01", "personal_data": true, "licence": "Licence CBN-2022-04, credit scoring only",
+        "known_quality_issues": "Thin files for young applicants and recent immigrants.", "supplier_id": bureau
+    })).await?;
+    let transcripts = add::<DatasetFields>(store, &actor, org, json!({
+        "name": "Support conversations sample (redacted)",
+        "description": "Conversations used to evaluate the assistant's answers and handovers.",
+        "source": "Assistant logs", "provenance": "Random 1% sample, personal data redacted automatically then checked by hand.",
+        "collection_start": "2025-01-01", "personal_data": true, "licence": "Internal",
+        "known_quality_issues": "Swedish conversations are under-sampled."
+    })).await?;
+    let routing = add::<DatasetFields>(store, &actor, org, json!({
+        "name": "Document routing corpus",
+        "source": "Back-office mail intake", "provenance": "Documents with the team that finally handled them, 2022–2024.",
+        "collection_start": "2022-01-01", "collection_end": "2024-12-31", "personal_data": true, "licence": "Internal",
+        "known_quality_issues": "Labels follow the old team structure before the 2024 reorganisation."
+    })).await?;
+
+    add::<ModelFields>(store, &actor, org, json!({
+        "name": "people-det-yolo-ft", "version": "3.2.0", "model_type": "Object detector (person class)", "framework": "PyTorch 2.3",
+        "system_id": detector, "supplier_id": lumina, "training_dataset_ids": [footage], "evaluation_dataset_ids": [fairness_set],
+        "headline_metrics": {"mAP@0.5": 0.87, "recall": 0.91, "recall_worst_group": 0.78}
+    })).await?;
+    add::<ModelFields>(store, &actor, org, json!({
+        "name": "credit-pd-gbm", "version": "2024.11", "model_type": "Gradient-boosted trees (probability of default)", "framework": "LightGBM 4.3",
+        "system_id": credit, "training_dataset_ids": [applications, bureau_data], "evaluation_dataset_ids": [applications],
+        "headline_metrics": {"auc": 0.81, "ks": 0.47, "demographic_parity_ratio": 0.86}
+    })).await?;
+    add::<ModelFields>(store, &actor, org, json!({
+        "name": "parlant-assist-large", "version": "2025-06", "model_type": "Large language model (hosted)", "framework": "Vendor API",
+        "system_id": assistant, "supplier_id": parlant, "evaluation_dataset_ids": [transcripts],
+        "headline_metrics": {"resolution_rate": 0.64, "handover_rate": 0.18, "unsupported_answer_rate": 0.03}
+    })).await?;
+    add::<ModelFields>(store, &actor, org, json!({
+        "name": "doc-router-distilbert", "version": "1.4.2", "model_type": "Text classifier", "framework": "Transformers 4.44",
+        "system_id": classifier, "training_dataset_ids": [routing], "evaluation_dataset_ids": [routing],
+        "headline_metrics": {"macro_f1": 0.89, "accuracy": 0.93}
+    })).await?;
+    Ok(())
+}
