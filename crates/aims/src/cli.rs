@@ -105,6 +105,12 @@ pub enum ExportCommand {
         #[arg(long, short, value_name = "FILE")]
         output: PathBuf,
     },
+    /// The OpenAPI 3.1 document of the REST API, as served at /api/v1/openapi.json.
+    Openapi {
+        /// File to write (`-` for standard output).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -23,6 +23,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCod
         Command::Export(ExportCommand::All { output, .. }) => {
             transfer::export_all(&settings, &output).await
         }
+        Command::Export(ExportCommand::Openapi { output }) => transfer::export_openapi(&output),
         Command::Import(args) => transfer::import(&settings, &args.file).await,
     }
 }

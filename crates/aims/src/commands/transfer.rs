@@ -1,8 +1,9 @@
-//! `aims export all` and `aims import`: move a whole installation between databases.
+//! `aims export …` and `aims import`: move a whole installation between databases, and
+//! write documents out of it.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -10,33 +11,65 @@ use anyhow::Context;
 use super::open_store;
 use crate::settings::Settings;
 
-pub async fn export_all(settings: &Settings, output: &Path) -> anyhow::Result<ExitCode> {
-    let store = open_store(settings).await?;
-    let summary = if output == Path::new("-") {
-        let stdout = std::io::stdout();
-        let mut out = BufWriter::new(stdout.lock());
-        store.export_all(&mut out).await?
-    } else {
-        // Write beside the target and rename, so a failed export never leaves a partial file.
-        let partial = output.with_extension("partial");
+/// Where an export goes: standard output for `-`, otherwise a file written beside the
+/// target and renamed into place on success, so a failed export never leaves a partial file.
+pub struct Output {
+    writer: BufWriter<Box<dyn Write>>,
+    partial: Option<(PathBuf, PathBuf)>,
+}
+
+impl Output {
+    pub fn create(target: &Path) -> anyhow::Result<Output> {
+        if target == Path::new("-") {
+            return Ok(Output {
+                writer: BufWriter::new(Box::new(std::io::stdout())),
+                partial: None,
+            });
+        }
+        let partial = target.with_extension("partial");
         let file = File::create(&partial)
             .with_context(|| format!("cannot create {}", partial.display()))?;
-        let mut out = BufWriter::new(file);
-        let summary = store.export_all(&mut out).await?;
-        out.flush()
-            .with_context(|| format!("cannot write {}", partial.display()))?;
-        out.get_ref()
-            .sync_all()
-            .with_context(|| format!("cannot write {}", partial.display()))?;
-        std::fs::rename(&partial, output)
-            .with_context(|| format!("cannot write {}", output.display()))?;
-        summary
-    };
+        Ok(Output {
+            writer: BufWriter::new(Box::new(file)),
+            partial: Some((partial, target.to_owned())),
+        })
+    }
+
+    pub fn writer(&mut self) -> &mut impl Write {
+        &mut self.writer
+    }
+
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        self.writer.flush().context("cannot write the output")?;
+        if let Some((partial, target)) = self.partial.take() {
+            drop(self.writer);
+            File::open(&partial)
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("cannot write {}", partial.display()))?;
+            std::fs::rename(&partial, &target)
+                .with_context(|| format!("cannot write {}", target.display()))?;
+        }
+        Ok(())
+    }
+}
+
+pub async fn export_all(settings: &Settings, output: &Path) -> anyhow::Result<ExitCode> {
+    let store = open_store(settings).await?;
+    let mut out = Output::create(output)?;
+    let summary = store.export_all(out.writer()).await?;
+    out.finish()?;
     eprintln!(
         "Exported {} rows ({}).",
         summary.total(),
         describe(&summary)
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn export_openapi(output: &Path) -> anyhow::Result<ExitCode> {
+    let mut out = Output::create(output)?;
+    serde_json::to_writer_pretty(out.writer(), aims_server::api::openapi::document())?;
+    out.finish()?;
     Ok(ExitCode::SUCCESS)
 }
 

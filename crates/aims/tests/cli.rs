@@ -1,0 +1,421 @@
+//! The `aims` binary as a user runs it: demo start, init, moves between engines, errors.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "demo password for tests";
+
+fn aims(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aims"));
+    command
+        .current_dir(dir)
+        .env_remove("AIMS_DATABASE_URL")
+        .env_remove("AIMS_CONFIG")
+        .env("AIMS_ADMIN_PASSWORD", PASSWORD)
+        .env("AIMS_LOG", "warn");
+    command
+}
+
+/// A running `aims serve`, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    first_lines: Vec<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(dir: &Path, args: &[&str]) -> Server {
+    let mut child = aims(dir)
+        .arg("serve")
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn aims");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut first_lines = Vec::new();
+    let base = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("aims serve printed its address");
+        first_lines.push(line.clone());
+        if let Some(rest) = line.strip_prefix("aims is serving ") {
+            break rest.split_whitespace().next().expect("url").to_owned();
+        }
+    };
+    // The demo login lines follow the address.
+    while let Ok(line) = rx.recv_timeout(Duration::from_millis(300)) {
+        first_lines.push(line);
+    }
+    Server {
+        child,
+        base,
+        first_lines,
+    }
+}
+
+async fn get(client: &reqwest::Client, url: String) -> Value {
+    client
+        .get(url)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json")
+}
+
+async fn signed_in(base: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let response = client
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({"username": "admin", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    client
+}
+
+fn names(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn serve_demo_starts_a_believable_installation_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), &["--demo"]);
+    assert!(
+        dir.path().join("aims-data/aims.db").exists(),
+        "the default database lives in ./aims-data"
+    );
+    let printed = server.first_lines.join("\n");
+    assert!(
+        printed.contains("Demo organisation") && printed.contains("Admin user: admin"),
+        "{printed}"
+    );
+    assert_eq!(
+        get(&reqwest::Client::new(), format!("{}/readyz", server.base)).await["status"],
+        "ok"
+    );
+
+    let client = signed_in(&server.base).await;
+    let systems = get(&client, format!("{}/api/v1/systems?limit=100", server.base)).await;
+    let system_names = names(&systems);
+    for expected in [
+        "Entrance person detector",
+        "Consumer credit scoring",
+        "Customer service assistant",
+        "Internal document classifier",
+    ] {
+        assert!(
+            system_names.iter().any(|n| n == expected),
+            "{expected} missing from {system_names:?}"
+        );
+    }
+    let detector = systems["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Entrance person detector")
+        .unwrap();
+    assert!(
+        detector["human_oversight"]
+            .as_str()
+            .unwrap()
+            .contains("skin tone")
+    );
+    let suppliers = get(&client, format!("{}/api/v1/suppliers", server.base)).await;
+    let parlant = suppliers["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Parlant AI Ltd")
+        .expect("LLM supplier");
+    let models = get(
+        &client,
+        format!(
+            "{}/api/v1/models?supplier_id={}",
+            server.base,
+            parlant["id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(
+        names(&models),
+        ["parlant-assist-large"],
+        "the bought LLM assistant's model comes from its supplier"
+    );
+    let datasets = get(
+        &client,
+        format!("{}/api/v1/datasets?special_category_data=true", server.base),
+    )
+    .await;
+    assert_eq!(datasets["total"], 1);
+    let users = get(&client, format!("{}/api/v1/users", server.base)).await;
+    assert_eq!(users["total"], 4, "admin plus one user per other role");
+    drop(server);
+
+    // The CLI reads the same database.
+    let output = aims(dir.path())
+        .args(["systems", "list", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let listed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(listed["total"].as_u64(), systems["total"].as_u64());
+    let table = aims(dir.path())
+        .args(["systems", "list", "--lifecycle-stage", "operation"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        table.starts_with("NAME")
+            && table.contains("Consumer credit scoring")
+            && !table.contains("Card fraud"),
+        "{table}"
+    );
+
+    // A second start keeps the data and does not seed again.
+    let again = serve(dir.path(), &["--demo"]);
+    assert!(again.first_lines.join("\n").contains("already holds data"));
+    let client = signed_in(&again.base).await;
+    assert_eq!(
+        get(&client, format!("{}/api/v1/systems", again.base)).await["total"],
+        systems["total"]
+    );
+}
+
+#[test]
+fn init_creates_an_empty_installation_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = aims(dir.path())
+        .args([
+            "init",
+            "--organisation",
+            "Acme AI",
+            "--database",
+            "sqlite://data/a.db",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success()
+            && stdout.contains("Organisation: Acme AI")
+            && stdout.contains("from AIMS_ADMIN_PASSWORD"),
+        "{stdout}"
+    );
+    let output = aims(dir.path())
+        .args(["init", "--database", "sqlite://data/a.db"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("already initialised"));
+
+    let output = aims(dir.path())
+        .env_remove("AIMS_ADMIN_PASSWORD")
+        .args(["init", "--database", "sqlite://other.db"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("password: ") && stdout.contains("shown once"),
+        "a generated password is printed once: {stdout}"
+    );
+
+    let output = aims(dir.path())
+        .env("AIMS_ADMIN_PASSWORD", "short")
+        .args(["init", "--database", "sqlite://third.db"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("AIMS_ADMIN_PASSWORD: must be at least 12 characters")
+    );
+}
+
+#[test]
+fn serve_stops_at_start_with_one_clear_line_when_the_database_is_unusable() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "sqlite:///proc/aims-cannot-exist/aims.db".to_owned(),
+            "cannot create the database directory /proc/aims-cannot-exist",
+        ),
+        (
+            format!(
+                "postgres://aims:hunter2@127.0.0.1:{}/aims",
+                aims_testkit::free_port()
+            ),
+            "cannot reach PostgreSQL at postgres://aims:***@127.0.0.1",
+        ),
+        (
+            "mysql://db/aims".to_owned(),
+            "must start with sqlite:// or postgres://",
+        ),
+    ];
+    for (url, expected) in cases {
+        let output = aims(dir.path())
+            .args(["serve", "--listen", "127.0.0.1:0", "--database", &url])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{url}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains(expected),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("hunter2"), "no secrets in errors");
+    }
+}
+
+#[tokio::test]
+async fn an_installation_moves_from_sqlite_to_postgres_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(serve(dir.path(), &["--demo"]));
+    let run = |args: &[&str]| {
+        let output = aims(dir.path()).args(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "aims {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    };
+    run(&["export", "all", "--output", "sqlite.jsonl"]);
+    let target = match aims_testkit::pg::PgCluster::start() {
+        Some(pg) => (pg.create_database("moved"), Some(pg)),
+        None => (
+            format!("sqlite://{}", dir.path().join("moved.db").display()),
+            None,
+        ),
+    };
+    let (target_url, _pg) = target;
+    run(&["import", "sqlite.jsonl", "--database", &target_url]);
+    run(&[
+        "export",
+        "all",
+        "--database",
+        &target_url,
+        "--output",
+        "target.jsonl",
+    ]);
+    run(&["import", "target.jsonl", "--database", "sqlite://back.db"]);
+    run(&[
+        "export",
+        "all",
+        "--database",
+        "sqlite://back.db",
+        "--output",
+        "back.jsonl",
+    ]);
+    let rows = |file: &str| -> Vec<String> {
+        std::fs::read_to_string(dir.path().join(file))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(str::to_owned)
+            .collect()
+    };
+    let original = rows("sqlite.jsonl");
+    assert!(original.len() > 30, "demo data exported");
+    assert_eq!(
+        rows("target.jsonl"),
+        original,
+        "the target engine holds exactly what SQLite held"
+    );
+    assert_eq!(
+        rows("back.jsonl"),
+        original,
+        "and so does SQLite after the way back"
+    );
+    let listed = run(&[
+        "systems",
+        "list",
+        "--format",
+        "json",
+        "--database",
+        &target_url,
+    ]);
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert!(listed["total"].as_u64().unwrap() >= 4);
+
+    // A broken file is refused with its line, and nothing is stored.
+    std::fs::write(
+        dir.path().join("broken.jsonl"),
+        std::fs::read_to_string(dir.path().join("sqlite.jsonl"))
+            .unwrap()
+            .replacen("\"table\":\"users\"", "\"table\":\"userz\"", 1),
+    )
+    .unwrap();
+    let output = aims(dir.path())
+        .args(["import", "broken.jsonl", "--database", "sqlite://fresh.db"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr.contains("broken.jsonl")
+            && stderr.contains("unknown table `userz`")
+            && stderr.contains("line "),
+        "{stderr}"
+    );
+    let output = aims(dir.path())
+        .args(["systems", "list", "--database", "sqlite://fresh.db"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("no organisation yet"),
+        "nothing half-written"
+    );
+}
+
+#[test]
+fn help_is_pinned_and_usage_errors_exit_2() {
+    let help = aims(Path::new(".")).arg("--help").output().unwrap();
+    insta::assert_snapshot!("help", String::from_utf8(help.stdout).unwrap());
+    let export_help = aims(Path::new("."))
+        .args(["export", "all", "--help"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(
+        "export_all_help",
+        String::from_utf8(export_help.stdout).unwrap()
+    );
+    let wrong = aims(Path::new(".")).arg("frobnicate").output().unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+}
