@@ -38,6 +38,9 @@ openapi="$(mktemp -d)/openapi.json"
 cargo run --quiet -p aims -- export openapi --output "$openapi"
 "$venv/bin/openapi-spec-validator" "$openapi"
 
+echo "== property-based API testing (schemathesis)"
+scripts/fuzz-api.sh "${CARGO_TARGET_DIR:-target}/debug/aims" "$venv/bin/schemathesis" 25 | tail -n 25
+
 echo "== tests"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast

@@ -91,13 +91,13 @@ pub fn check_email(errors: &mut ValidationErrors, field: &str, value: &str) {
         return;
     }
     let valid = match value.split_once('@') {
-        Some((local, domain)) => {
+        Some((local, domain)) if !domain.contains('@') => {
             !local.is_empty()
                 && domain.contains('.')
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
         }
-        None => false,
+        _ => false,
     };
     if !valid || value.contains(char::is_whitespace) || value.len() > 254 {
         errors.add(field, "must be an e-mail address such as name@example.org");
@@ -139,7 +139,9 @@ mod tests {
             check_email(&mut e, "email", good);
             assert!(e.is_empty(), "{good}");
         }
-        for bad in ["a", "a@b", "@b.co", "a b@c.de", "a@.co", "a@co."] {
+        for bad in [
+            "a", "a@b", "@b.co", "a b@c.de", "a@.co", "a@co.", "a@b@c.de",
+        ] {
             let mut e = ValidationErrors::new();
             check_email(&mut e, "email", bad);
             assert!(!e.is_empty(), "{bad}");

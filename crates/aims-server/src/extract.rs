@@ -3,6 +3,7 @@
 //! ids that must be UUIDs.
 
 use aims_domain::ValidationErrors;
+use aims_domain::inventory::RecordKind;
 use aims_domain::listing::{ListQuery, RawListParams};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -99,6 +100,36 @@ fn is_length_limit(err: &dyn std::error::Error) -> bool {
     false
 }
 
+/// Query-string parameters deserialised into `T`; a bad value is a `validation_failed`
+/// error naming the parameter, like every other input error.
+pub struct QueryParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
+        serde_path_to_error::deserialize(de)
+            .map(QueryParams)
+            .map_err(|err| {
+                let path = err.path().to_string();
+                ApiError::validation(
+                    if path == "." {
+                        "query".to_owned()
+                    } else {
+                        path
+                    },
+                    err.into_inner().to_string(),
+                )
+            })
+    }
+}
+
+fn form_urlencoded_parse(query: &str) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(query.as_bytes())
+}
+
 /// List parameters: paging, sort, search and the filters the kind allows.
 pub struct ListParams {
     pub raw: RawListParams,
@@ -106,12 +137,9 @@ pub struct ListParams {
 }
 
 impl ListParams {
-    pub fn to_query(
-        &self,
-        sortable: &[&'static str],
-        filterable: &[&'static str],
-    ) -> Result<ListQuery, ApiError> {
-        ListQuery::parse(&self.raw, &self.filters, sortable, filterable)
+    /// Validates the parameters for a kind of record, filter values included.
+    pub fn to_query(&self, kind: RecordKind) -> Result<ListQuery, ApiError> {
+        kind.list_query(&self.raw, &self.filters)
             .map_err(ApiError::Validation)
     }
 }

@@ -9,13 +9,18 @@ use super::Choice;
 macro_rules! choice_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $value:literal : $label:literal),+ $(,)? }) => {
         $(#[$meta])*
+        // The wire names are the snake_case variant names; a test checks they equal the
+        // choice values. (Per-variant renames from a macro are invisible to the OpenAPI derive.)
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $(#[serde(rename = $value)] $variant),+
+            $($variant),+
         }
 
         impl $name {
             pub const CHOICES: &'static [Choice] = &[$(Choice { value: $value, label: $label }),+];
+
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $value),+ }

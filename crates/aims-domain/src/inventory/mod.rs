@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::listing::{ListQuery, RawListParams};
 use crate::validation::ValidationErrors;
 
 pub use choices::*;
@@ -137,6 +138,53 @@ impl RecordKind {
             RecordKind::Dataset => &["supplier_id", "personal_data", "special_category_data"],
             RecordKind::Supplier => &["due_diligence_status"],
         }
+    }
+
+    /// Validates list parameters for this kind: the common ones, and each filter's value
+    /// against its field (a choice, a boolean, a record id).
+    pub fn list_query(
+        self,
+        raw: &RawListParams,
+        filters: &[(String, String)],
+    ) -> Result<ListQuery, ValidationErrors> {
+        let query = ListQuery::parse(raw, filters, self.sortable(), self.filterable())?;
+        let mut errors = ValidationErrors::new();
+        for (i, (column, value)) in query.filters.iter().enumerate() {
+            if query.filters[..i].iter().any(|(c, _)| c == column) {
+                errors.add(*column, "is given more than once");
+                continue;
+            }
+            let Some(def) = self.field(column) else {
+                continue;
+            };
+            let problem = match def.kind {
+                FieldKind::Choice(choices) if !choices.iter().any(|c| c.value == value) => {
+                    Some(format!(
+                        "must be one of {}",
+                        choices
+                            .iter()
+                            .map(|c| c.value)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                }
+                FieldKind::Bool if value != "true" && value != "false" => {
+                    Some("must be true or false".to_owned())
+                }
+                FieldKind::Reference(_) if Uuid::parse_str(value).is_err() => {
+                    Some("must be a record id (UUID)".to_owned())
+                }
+                _ if value.chars().count() > 200 => {
+                    Some("must be at most 200 characters".to_owned())
+                }
+                _ => None,
+            };
+            if let Some(problem) = problem {
+                errors.add(*column, problem);
+            }
+        }
+        errors.into_result()?;
+        Ok(query)
     }
 
     pub fn from_path(path: &str) -> Option<RecordKind> {

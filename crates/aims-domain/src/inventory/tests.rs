@@ -39,16 +39,75 @@ fn descriptors_match_structs() {
     check::<SupplierFields>();
 }
 
+/// Every choice value is the serde name of its variant, in both directions.
 #[test]
 fn choices_round_trip_through_serde() {
-    for choice in LifecycleStage::CHOICES {
-        let stage: LifecycleStage = serde_json::from_value(json!(choice.value)).unwrap();
-        assert_eq!(stage.as_str(), choice.value);
+    fn check<
+        T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug + Copy,
+    >(
+        all: &[T],
+        choices: &[Choice],
+        as_str: fn(T) -> &'static str,
+    ) {
+        assert_eq!(all.len(), choices.len());
+        for (variant, choice) in all.iter().zip(choices) {
+            assert_eq!(serde_json::to_value(variant).unwrap(), json!(choice.value));
+            assert_eq!(
+                serde_json::from_value::<T>(json!(choice.value)).unwrap(),
+                *variant
+            );
+            assert_eq!(as_str(*variant), choice.value);
+        }
     }
-    for choice in DueDiligenceStatus::CHOICES {
-        let status: DueDiligenceStatus = serde_json::from_value(json!(choice.value)).unwrap();
-        assert_eq!(status.as_str(), choice.value);
+    check(AiRole::ALL, AiRole::CHOICES, AiRole::as_str);
+    check(
+        LifecycleStage::ALL,
+        LifecycleStage::CHOICES,
+        LifecycleStage::as_str,
+    );
+    check(Criticality::ALL, Criticality::CHOICES, Criticality::as_str);
+    check(EuAiActTier::ALL, EuAiActTier::CHOICES, EuAiActTier::as_str);
+    check(SupplyKind::ALL, SupplyKind::CHOICES, SupplyKind::as_str);
+    check(
+        DueDiligenceStatus::ALL,
+        DueDiligenceStatus::CHOICES,
+        DueDiligenceStatus::as_str,
+    );
+}
+
+#[test]
+fn list_filters_are_checked_by_field_kind() {
+    use crate::listing::RawListParams;
+    let kind = RecordKind::Dataset;
+    let ok = kind
+        .list_query(
+            &RawListParams::default(),
+            &[("personal_data".into(), "true".into())],
+        )
+        .unwrap();
+    assert_eq!(ok.filters, vec![("personal_data", "true".to_string())]);
+    let bad = [("supplier_id", "null"), ("personal_data", "yes")];
+    for (column, value) in bad {
+        let err = kind
+            .list_query(&RawListParams::default(), &[(column.into(), value.into())])
+            .unwrap_err();
+        assert_eq!(err.0[0].field, column, "{value}");
     }
+    let err = RecordKind::System
+        .list_query(
+            &RawListParams::default(),
+            &[("lifecycle_stage".into(), "launched".into())],
+        )
+        .unwrap_err();
+    assert!(err.0[0].message.contains("concept"), "{}", err.0[0].message);
+    let twice = [
+        ("lifecycle_stage".to_string(), "design".to_string()),
+        ("lifecycle_stage".to_string(), "concept".to_string()),
+    ];
+    let err = RecordKind::System
+        .list_query(&RawListParams::default(), &twice)
+        .unwrap_err();
+    assert_eq!(err.0[0].message, "is given more than once");
 }
 
 #[test]

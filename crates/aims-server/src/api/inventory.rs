@@ -5,7 +5,7 @@ use aims_domain::Permission;
 use aims_domain::inventory::{Record, RecordFields, apply_patch, parse_new};
 use aims_domain::listing::Page;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::{ApiRoute, doc, route};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonValue, ListParams, parse_id};
+use crate::extract::{JsonValue, ListParams, QueryParams, parse_id};
 use crate::state::AppState;
 
 pub(super) fn routes<F: RecordFields>() -> Vec<ApiRoute> {
@@ -84,7 +84,7 @@ async fn list<F: RecordFields>(
     Auth(auth): Auth,
     params: ListParams,
 ) -> ApiResult<Json<Page<Record<F>>>> {
-    let query = params.to_query(F::KIND.sortable(), F::KIND.filterable())?;
+    let query = params.to_query(F::KIND)?;
     Ok(Json(
         state
             .store
@@ -182,7 +182,7 @@ async fn remove<F: RecordFields>(
     Auth(auth): Auth,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Query(params): Query<DeleteParams>,
+    QueryParams(params): QueryParams<DeleteParams>,
 ) -> ApiResult<StatusCode> {
     let id = parse_id(&id, "id")?;
     let from_query = params

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use aims_domain::FieldError;
 use aims_domain::account::{ApiTokenInfo, Member, Organisation};
 use aims_domain::inventory::{
-    DatasetFields, FieldKind, ModelFields, RecordKind, SupplierFields, SystemFields,
+    DatasetFields, FieldDef, FieldKind, ModelFields, RecordKind, SupplierFields, SystemFields,
 };
 use axum::Json;
 use axum::http::Method;
@@ -158,20 +158,25 @@ fn list_parameters(kind: RecordKind) -> Vec<Value> {
     let mut params = vec![
         json!({"name": "limit", "in": "query", "description": "Page size", "schema": {"type": "integer", "minimum": 1, "maximum": aims_domain::listing::MAX_LIMIT, "default": aims_domain::listing::DEFAULT_LIMIT}}),
         json!({"name": "offset", "in": "query", "description": "Records to skip", "schema": {"type": "integer", "minimum": 0, "default": 0}}),
-        json!({"name": "sort", "in": "query", "description": "Column to sort by", "schema": {"type": "string", "enum": kind.sortable()}}),
-        json!({"name": "order", "in": "query", "schema": {"type": "string", "enum": ["asc", "desc"], "default": "asc"}}),
+        json!({"name": "sort", "in": "query", "description": "Column to sort by; empty: the first", "schema": {"type": "string", "enum": kind.sortable().iter().copied().chain([""]).collect::<Vec<_>>()}}),
+        json!({"name": "order", "in": "query", "schema": {"type": "string", "enum": ["asc", "desc", ""], "default": "asc"}}),
         json!({"name": "q", "in": "query", "description": "Case-insensitive search in the name", "schema": {"type": "string", "maxLength": 200}}),
     ];
     for column in kind.filterable() {
+        // Query values are text; an empty value means "no filter", as a form's "any" option sends.
         let schema = match kind.field(column).map(|f| f.kind) {
             Some(FieldKind::Choice(choices)) => {
-                json!({"type": "string", "enum": choices.iter().map(|c| c.value).collect::<Vec<_>>()})
+                let mut values: Vec<&str> = choices.iter().map(|c| c.value).collect();
+                values.push("");
+                json!({"type": "string", "enum": values})
             }
-            Some(FieldKind::Bool) => json!({"type": "boolean"}),
-            Some(FieldKind::Reference(_)) => json!({"type": "string", "format": "uuid"}),
-            _ => json!({"type": "string"}),
+            Some(FieldKind::Bool) => json!({"type": "string", "enum": ["true", "false", ""]}),
+            Some(FieldKind::Reference(_)) => {
+                json!({"anyOf": [{"type": "string", "format": "uuid"}, {"type": "string", "maxLength": 0}]})
+            }
+            _ => json!({"type": "string", "maxLength": 200}),
         };
-        params.push(json!({"name": column, "in": "query", "description": format!("Only records whose {column} equals this"), "schema": schema}));
+        params.push(json!({"name": column, "in": "query", "description": format!("Only records whose {column} equals this; empty: no filter"), "schema": schema}));
     }
     params
 }
@@ -188,6 +193,52 @@ fn add<T: ToSchema>(schemas: &mut Map<String, Value>) {
 fn to_value(schema: RefOr<Schema>) -> Value {
     serde_json::to_value(schema).unwrap_or(Value::Null)
 }
+
+/// Adds the rules of a field that JSON Schema can state: lengths, non-blank text, list sizes.
+fn describe_field(prop: &mut Value, def: &FieldDef) {
+    let description = if def.read_only {
+        format!("{} Read-only.", def.hint)
+    } else {
+        def.hint.to_owned()
+    };
+    let extra = match def.kind {
+        FieldKind::Text(max) if def.required => {
+            json!({"maxLength": max, "minLength": 1, "pattern": "\\S"})
+        }
+        FieldKind::Text(max) => json!({"maxLength": max}),
+        FieldKind::LongText => json!({"maxLength": 10_000}),
+        FieldKind::Email => json!({"maxLength": 254, "pattern": EMAIL_PATTERN}),
+        FieldKind::List => {
+            json!({"maxItems": 100, "items": {"type": "string", "maxLength": 200, "minLength": 1, "pattern": "\\S"}})
+        }
+        FieldKind::References(_) => json!({"maxItems": 100}),
+        FieldKind::MultiChoice(_) => json!({"uniqueItems": true}),
+        FieldKind::Metrics => {
+            json!({"maxProperties": 50, "propertyNames": {"maxLength": 100, "minLength": 1, "pattern": "\\S"}})
+        }
+        _ => json!({}),
+    };
+    if prop.get("$ref").is_some() || prop.get("oneOf").is_some() {
+        *prop = json!({"allOf": [prop.clone()], "description": description});
+        return;
+    }
+    prop["description"] = Value::String(description);
+    if let (Some(target), Some(extra)) = (prop.as_object_mut(), extra.as_object()) {
+        for (key, value) in extra {
+            match target.get_mut(key) {
+                Some(Value::Object(existing)) if value.is_object() => {
+                    existing.extend(value.as_object().cloned().unwrap_or_default())
+                }
+                _ => {
+                    target.insert(key.clone(), value.clone());
+                }
+            }
+        }
+    }
+}
+
+/// The e-mail addresses `aims_domain::validation::check_email` accepts, or empty.
+pub const EMAIL_PATTERN: &str = "^$|^[^@\\s]+@[^@\\s.][^@\\s]*\\.[^@\\s]*[^@\\s.]$";
 
 fn schemas() -> Map<String, Value> {
     let mut s = Map::new();
@@ -210,10 +261,6 @@ fn schemas() -> Map<String, Value> {
     add::<OrganisationList>(&mut s);
     add::<CreateOrganisation>(&mut s);
     add::<aims_domain::Role>(&mut s);
-    add_kind::<SystemFields>(&mut s);
-    add_kind::<ModelFields>(&mut s);
-    add_kind::<DatasetFields>(&mut s);
-    add_kind::<SupplierFields>(&mut s);
     s.insert(
         "RecordMeta".into(),
         json!({
@@ -230,6 +277,10 @@ fn schemas() -> Map<String, Value> {
             }
         }),
     );
+    add_kind::<SystemFields>(&mut s);
+    add_kind::<ModelFields>(&mut s);
+    add_kind::<DatasetFields>(&mut s);
+    add_kind::<SupplierFields>(&mut s);
     s.insert("Health".into(), json!({"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["ok", "unavailable"]}}}));
     s.insert(
         "OpenApiDocument".into(),
@@ -253,41 +304,70 @@ fn add_kind<F: ToSchema + aims_domain::inventory::RecordFields>(s: &mut Map<Stri
     if let Some(props) = fields["properties"].as_object_mut() {
         for def in kind.fields() {
             if let Some(prop) = props.get_mut(def.name) {
-                let described = if def.read_only {
-                    format!("{} Read-only.", def.hint)
-                } else {
-                    def.hint.to_owned()
-                };
-                if prop.get("$ref").is_some() || prop.get("oneOf").is_some() {
-                    *prop = json!({"allOf": [prop.clone()], "description": described});
-                } else {
-                    prop["description"] = Value::String(described);
-                }
+                describe_field(prop, def);
             }
         }
     }
-    s.insert(kind.schema_name().into(), fields.clone());
-
-    let mut patch = fields.clone();
-    if let Some(props) = patch["properties"].as_object_mut() {
+    if kind == RecordKind::Dataset {
+        // Special-category data is personal data (validated by the server as well).
+        fields["if"] = json!({"properties": {"special_category_data": {"const": true}}, "required": ["special_category_data"]});
+        fields["then"] = json!({"properties": {"personal_data": {"const": true}}, "required": ["personal_data"]});
+    }
+    // The request bodies leave out read-only fields; the record keeps them.
+    let mut input = fields.clone();
+    if let Some(props) = input["properties"].as_object_mut() {
         for def in kind.fields().iter().filter(|d| d.read_only) {
             props.remove(def.name);
         }
-        props.insert("revision".into(), json!({"type": "integer", "minimum": 1, "description": "The revision you read; required unless sent as If-Match"}));
     }
-    if let Some(obj) = patch.as_object_mut() {
-        obj.remove("required");
+    if let Some(required) = input["required"].as_array_mut() {
+        required.retain(|r| {
+            kind.field(r.as_str().unwrap_or_default())
+                .is_some_and(|d| !d.read_only)
+        });
     }
+    s.insert(kind.schema_name().into(), input.clone());
+
+    let mut patch = input;
+    if let Some(props) = patch["properties"].as_object_mut() {
+        props.insert(
+            "revision".into(),
+            json!({"type": "integer", "minimum": 1, "description": "The revision you read. An `If-Match` header may carry it instead."}),
+        );
+    }
+    patch["required"] = json!(["revision"]);
     patch["description"] = Value::String(format!(
-        "Fields of a {} to change; the others keep their values.",
+        "Fields of a {} to change, and the revision read; the others keep their values.",
         kind.singular()
     ));
+    if let Some(obj) = patch.as_object_mut() {
+        obj.remove("if");
+        obj.remove("then");
+    }
     s.insert(format!("{base}Patch"), patch);
 
-    s.insert(
-        format!("{base}Record"),
-        json!({"allOf": [{"$ref": "#/components/schemas/RecordMeta"}, {"$ref": format!("#/components/schemas/{}", kind.schema_name())}]}),
-    );
+    // A record is the meta columns and the fields in one flat object.
+    let mut record = fields;
+    if let (Some(props), Some(meta)) = (
+        record["properties"].as_object_mut(),
+        s["RecordMeta"]["properties"].as_object(),
+    ) {
+        for (name, prop) in meta {
+            props.insert(name.clone(), prop.clone());
+        }
+    }
+    let mut required: Vec<Value> = s["RecordMeta"]["required"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    required.extend(kind.fields().iter().map(|d| Value::String(d.name.into())));
+    record["required"] = Value::Array(required);
+    record["description"] = Value::String(format!("A stored {}.", kind.singular()));
+    if let Some(obj) = record.as_object_mut() {
+        obj.remove("if");
+        obj.remove("then");
+    }
+    s.insert(format!("{base}Record"), record);
     s.insert(
         format!("{base}Page"),
         json!({

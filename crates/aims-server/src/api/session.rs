@@ -57,6 +57,8 @@ pub struct SwitchOrganisation {
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
     pub current_password: String,
+    /// 12 to 256 characters, not containing the user name.
+    #[schema(min_length = 12, max_length = 256)]
     pub new_password: String,
 }
 

@@ -7,7 +7,7 @@ use aims_domain::account::ApiTokenInfo;
 use aims_domain::validation::check_text;
 use aims_store::NewToken;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{self, Auth};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonBody, parse_id};
+use crate::extract::{JsonBody, QueryParams, parse_id};
 use crate::state::AppState;
 
 /// Prefix of every API token, so that one is recognisable wherever it is pasted.
@@ -25,9 +25,12 @@ pub const TOKEN_PREFIX: &str = "aims_";
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
     /// What the token is for, for example `ci-pipeline`.
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub name: String,
-    /// Days until the token expires; the server's default when omitted.
+    /// Days until the token expires; the server's default when omitted. At most the
+    /// server's `token_max_days` (365 by default).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 365)]
     pub expires_in_days: Option<u32>,
 }
 
@@ -101,7 +104,7 @@ pub async fn create_token(
 pub async fn list(
     State(state): State<AppState>,
     Auth(auth): Auth,
-    Query(query): Query<ListTokens>,
+    QueryParams(query): QueryParams<ListTokens>,
 ) -> ApiResult<Json<TokenList>> {
     let everyone = query.all.unwrap_or(false);
     if everyone && !auth.can(Permission::ManageUsers) {

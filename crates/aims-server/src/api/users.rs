@@ -18,13 +18,21 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
+    #[schema(pattern = "^[a-z][a-z0-9._-]{2,63}$")]
     pub username: String,
+    /// Shown in the UI; the user name when empty.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub display_name: String,
     #[serde(default)]
+    #[schema(
+        max_length = 254,
+        pattern = "^$|^[^@\\s]+@[^@\\s.][^@\\s]*\\.[^@\\s]*[^@\\s.]$"
+    )]
     pub email: String,
     pub role: Role,
-    /// The first password; at least 12 characters.
+    /// The first password: 12 to 256 characters, not containing the user name.
+    #[schema(min_length = 12, max_length = 256)]
     pub password: String,
 }
 
@@ -37,8 +45,13 @@ pub struct UpdateUser {
     #[serde(default)]
     pub active: Option<bool>,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub display_name: Option<String>,
     #[serde(default)]
+    #[schema(
+        max_length = 254,
+        pattern = "^$|^[^@\\s]+@[^@\\s.][^@\\s]*\\.[^@\\s]*[^@\\s.]$"
+    )]
     pub email: Option<String>,
 }
 

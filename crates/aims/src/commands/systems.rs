@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use aims_domain::inventory::{Record, RecordFields, SystemFields};
-use aims_domain::listing::{ListQuery, RawListParams};
+use aims_domain::listing::RawListParams;
 
 use super::{open_store, pick_organisation};
 use crate::cli::{Format, ListArgs};
@@ -23,8 +23,8 @@ pub async fn list(settings: &Settings, args: &ListArgs) -> anyhow::Result<ExitCo
         .iter()
         .map(|s| ("lifecycle_stage".to_owned(), s.clone()))
         .collect();
-    let kind = SystemFields::KIND;
-    let query = ListQuery::parse(&raw, &filters, kind.sortable(), kind.filterable())
+    let query = SystemFields::KIND
+        .list_query(&raw, &filters)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let page = store
         .list_records::<SystemFields>(organisation.id, &query)
