@@ -41,7 +41,26 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store> {
         let pool = db::Pool::connect(url).await?;
         migrate::run(&pool).await?;
-        Ok(Store { pool })
+        let store = Store { pool };
+        store.optimize().await?;
+        Ok(store)
+    }
+
+    /// Refreshes the query planner's statistics where they are stale, so that filters on
+    /// selective columns use their indexes. Cheap; run at start and periodically.
+    pub async fn optimize(&self) -> Result<()> {
+        let mut tx = self.pool.write().await?;
+        match self.engine() {
+            // 0x10002: look at every table, analysing only those whose statistics are stale,
+            // each on a bounded sample.
+            Engine::Sqlite => {
+                tx.raw("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002".into())
+                    .await?
+            }
+            // Autovacuum keeps statistics on PostgreSQL; nothing to do between imports.
+            Engine::Postgres => {}
+        }
+        tx.commit().await
     }
 
     pub fn engine(&self) -> Engine {

@@ -45,21 +45,26 @@ pub async fn run(settings: &Settings, with_demo: bool) -> anyhow::Result<ExitCod
         ),
         _ => {}
     }
-    tokio::spawn(purge_sessions(store.clone()));
+    tokio::spawn(maintenance(store.clone()));
     app.run_until(shutdown_signal()).await?;
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Removes expired sessions every hour; on PostgreSQL any instance may do it, the delete is idempotent.
-async fn purge_sessions(store: aims_store::Store) {
+/// Hourly upkeep: removes expired sessions and refreshes planner statistics. On
+/// PostgreSQL any instance may do it; both steps are idempotent.
+async fn maintenance(store: aims_store::Store) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
+    every.tick().await;
     loop {
         every.tick().await;
         match store.purge_expired_sessions().await {
             Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
             Ok(_) => {}
             Err(err) => tracing::warn!(error = %err, "removing expired sessions failed"),
+        }
+        if let Err(err) = store.optimize().await {
+            tracing::warn!(error = %err, "refreshing planner statistics failed");
         }
     }
 }
