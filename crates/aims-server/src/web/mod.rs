@@ -1,9 +1,16 @@
 //! The web UI: server-rendered HTML with plain CSS and a little JavaScript, embedded in
 //! the binary. Every form works without JavaScript.
 
+mod account;
 mod assets;
+mod forms;
+mod inventory;
 mod layout;
+mod record_form;
+mod sections;
 mod signin;
+mod tokens;
+mod users;
 
 use aims_domain::Permission;
 use axum::Router;
@@ -11,9 +18,12 @@ use axum::http::StatusCode;
 use axum::middleware::from_fn;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
+use maud::{Markup, html};
 
 pub use layout::{Page, error_page};
 
+use crate::auth::AuthContext;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// One page route with the permission it needs (`None`: public), as for the API.
@@ -43,7 +53,7 @@ pub fn routes() -> Vec<WebRoute> {
     use Permission::*;
     use axum::http::Method;
     use axum::routing::post;
-    vec![
+    let mut routes = vec![
         page(Method::GET, "/assets/{file}", None, get(assets::serve)),
         page(Method::GET, "/sign-in", None, get(signin::form)),
         page(Method::POST, "/sign-in", None, post(signin::submit)),
@@ -54,7 +64,63 @@ pub fn routes() -> Vec<WebRoute> {
             post(signin::sign_out),
         ),
         page(Method::GET, "/", Some(Read), get(layout::home)),
-    ]
+        page(
+            Method::GET,
+            "/sections/{slug}",
+            Some(Read),
+            get(sections::show),
+        ),
+    ];
+    routes.extend(inventory::all_routes());
+    routes.extend([
+        page(Method::GET, "/users", Some(Read), get(users::list)),
+        page(
+            Method::GET,
+            "/users/new",
+            Some(ManageUsers),
+            get(users::new_form),
+        ),
+        page(
+            Method::POST,
+            "/users/new",
+            Some(ManageUsers),
+            post(users::create),
+        ),
+        page(
+            Method::GET,
+            "/users/{id}/edit",
+            Some(ManageUsers),
+            get(users::edit_form),
+        ),
+        page(
+            Method::POST,
+            "/users/{id}/edit",
+            Some(ManageUsers),
+            post(users::update),
+        ),
+        page(Method::GET, "/account", Some(Read), get(account::show)),
+        page(
+            Method::POST,
+            "/account/password",
+            Some(Read),
+            post(account::change_password),
+        ),
+        page(
+            Method::POST,
+            "/account/organisation",
+            Some(Read),
+            post(account::switch_organisation),
+        ),
+        page(Method::GET, "/tokens", Some(Read), get(tokens::list)),
+        page(Method::POST, "/tokens", Some(Read), post(tokens::create)),
+        page(
+            Method::POST,
+            "/tokens/{id}/revoke",
+            Some(Read),
+            post(tokens::revoke),
+        ),
+    ]);
+    routes
 }
 
 pub fn router() -> Router<AppState> {
@@ -86,15 +152,60 @@ impl<E: Into<crate::error::ApiError>> From<E> for WebError {
     }
 }
 
-impl IntoResponse for WebError {
-    fn into_response(self) -> Response {
+impl WebError {
+    /// The error page, inside the shell of the signed-in user when there is one.
+    pub fn page(self, auth: Option<&AuthContext>) -> Response {
         self.0.log();
         let message = match &self.0 {
-            crate::error::ApiError::Internal(_) => {
+            ApiError::Internal(_) => {
                 "Something went wrong on the server. The cause has been logged.".to_owned()
             }
-            other => other.to_string(),
+            other => forms::capitalise(&other.to_string()),
         };
-        error_page(self.0.status(), &message, None)
+        error_page(self.0.status(), &message, auth)
     }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        self.page(None)
+    }
+}
+
+/// What a page handler returns: the page, or an error page (both are responses). The
+/// error is as large as the page it replaces, and short-lived: boxing it would only add
+/// an allocation, hence `result_large_err` is allowed where clippy asks.
+pub(crate) type PageResult = Result<Response, Response>;
+
+/// Turns any error into the error page of the signed-in user, for `?` in page handlers.
+pub(crate) trait OrPage<T> {
+    #[allow(clippy::result_large_err, reason = "see PageResult")]
+    fn or_page(self, auth: &AuthContext) -> Result<T, Response>;
+}
+
+impl<T, E: Into<ApiError>> OrPage<T> for Result<T, E> {
+    fn or_page(self, auth: &AuthContext) -> Result<T, Response> {
+        self.map_err(|e| WebError(e.into()).page(Some(auth)))
+    }
+}
+
+/// The confirmation after a redirect (`?notice=code`). Only fixed texts, never text from
+/// the address, so a link cannot make the page say anything else.
+pub(crate) fn notice(code: Option<&str>) -> Markup {
+    let text = match code {
+        Some("created") => "The record has been created.",
+        Some("saved") => "Your changes have been saved.",
+        Some("deleted") => "The record has been deleted.",
+        Some("user-created") => {
+            "The user has been created. Give them their first password through a safe channel."
+        }
+        Some("user-saved") => "The user's changes have been saved.",
+        Some("password") => {
+            "Your password has been changed. Your other sessions have been signed out."
+        }
+        Some("organisation") => "You now act for this organisation.",
+        Some("revoked") => "The token has been revoked. It no longer works.",
+        _ => return html! {},
+    };
+    html! { div.notice role="status" { (text) } }
 }

@@ -118,10 +118,10 @@ pub async fn submit(State(state): State<AppState>, Form(form): Form<SignInForm>)
 }
 
 pub async fn sign_out(State(state): State<AppState>, Auth(auth): Auth) -> Response {
-    if let Some(hash) = auth.session_id_hash() {
-        if let Err(err) = state.store.delete_session(hash).await {
-            return super::WebError::from(err).into_response();
-        }
+    if let Some(hash) = auth.session_id_hash()
+        && let Err(err) = state.store.delete_session(hash).await
+    {
+        return super::WebError::from(err).page(Some(&auth));
     }
     let mut response = Redirect::to("/sign-in").into_response();
     if let Ok(value) =
