@@ -116,11 +116,7 @@ impl Throttle {
     pub fn after_failure(previous: Option<Throttle>, now: DateTime<Utc>) -> Throttle {
         let window = chrono::Duration::minutes(Self::WINDOW_MINUTES);
         let mut next = match previous {
-            Some(p)
-                if now - p.window_start < window && !p.locked_until.is_some_and(|u| u <= now) =>
-            {
-                p
-            }
+            Some(p) if now - p.window_start < window && p.locked_until.is_none_or(|u| u > now) => p,
             _ => Throttle {
                 failures: 0,
                 window_start: now,

@@ -47,6 +47,16 @@ impl Role {
         }
     }
 
+    /// What the role may do, in a sentence for people.
+    pub fn description(self) -> &'static str {
+        match self {
+            Role::Admin => "Everything, including users and their roles.",
+            Role::Manager => "Creates, edits and approves everything in the management system.",
+            Role::Contributor => "Creates and edits records; no approvals, no user management.",
+            Role::Auditor => "Reads everything, changes nothing.",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Role::Admin => "Administrator",

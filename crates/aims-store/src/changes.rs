@@ -56,6 +56,7 @@ impl Action {
 }
 
 /// Appends one entry. `state` is the record after the change (before it, for a delete).
+#[allow(clippy::too_many_arguments)] // one argument per column of the entry
 pub(crate) async fn record(
     tx: &mut Tx,
     at: DateTime<Utc>,

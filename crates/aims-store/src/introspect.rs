@@ -1,8 +1,6 @@
 //! What the database says its schema is, normalised so that SQLite and PostgreSQL can be
 //! compared column by column. Used by the schema tests and by `aims doctor`-style checks.
 
-use serde_json::Value;
-
 use crate::Store;
 use crate::db::Engine;
 use crate::error::Result;
@@ -55,7 +53,7 @@ impl Store {
                 table: row["table"].as_str().unwrap_or_default().to_owned(),
                 column: row["column"].as_str().unwrap_or_default().to_owned(),
                 ty: normalise(row["type"].as_str().unwrap_or_default()),
-                nullable: row["nullable"] == Value::from(1),
+                nullable: row["nullable"] == 1,
             })
             .collect();
         out.sort();

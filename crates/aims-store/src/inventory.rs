@@ -5,7 +5,7 @@ use aims_domain::ValidationErrors;
 use aims_domain::inventory::{FieldKind, Record, RecordFields, RecordKind, references};
 use aims_domain::listing::{ListQuery, Page, SortOrder};
 use chrono::{DateTime, Utc};
-use sea_query::{Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, Func, LikeExpr, OnConflict, Order, Query, SelectStatement};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -43,6 +43,7 @@ impl Store {
         check_references(&mut tx, organisation_id, &record.fields).await?;
         let row = record_row(&record)?;
         rows::insert(&mut tx, table_of(F::KIND), &row).await?;
+        adjust_count(&mut tx, organisation_id, F::KIND, 1).await?;
         changes::record(
             &mut tx,
             now,
@@ -158,6 +159,7 @@ impl Store {
         if tx.execute(&stmt).await? == 0 {
             return Err(conflict_or_missing::<F>(&mut tx, organisation_id, id).await);
         }
+        adjust_count(&mut tx, organisation_id, F::KIND, -1).await?;
         changes::record(
             &mut tx,
             now,
@@ -207,9 +209,24 @@ impl Store {
             .into_iter()
             .map(record_from_row)
             .collect::<Result<Vec<_>>>()?;
-        // A first page that is not full is everything there is: no need to count.
+        // A first page that is not full is everything there is; an unfiltered list takes
+        // the kept count; only a filtered list beyond its first page counts rows.
         let total = if query.offset == 0 && (items.len() as u64) < query.limit {
             items.len() as i64
+        } else if query.filters.is_empty() && query.search.is_none() {
+            let mut kept = Query::select();
+            kept.from("record_counts")
+                .column("count")
+                .and_where(eq(
+                    "record_counts",
+                    "organisation_id",
+                    organisation_id.to_string(),
+                ))
+                .and_where(eq("record_counts", "record_kind", F::KIND.path()));
+            tx.fetch_optional(&kept, &COUNT_COLUMN)
+                .await?
+                .and_then(|row| row["count"].as_i64())
+                .unwrap_or(0)
         } else {
             tx.fetch_i64(&count).await?
         };
@@ -220,6 +237,50 @@ impl Store {
             offset: query.offset,
         })
     }
+}
+
+const COUNT_COLUMN: [crate::schema::Column; 1] = [crate::schema::Column {
+    name: "count",
+    ty: ColType::Int,
+    nullable: false,
+}];
+
+/// Moves the kept count of a kind in an organisation by `delta`, in the writing transaction.
+async fn adjust_count(
+    tx: &mut Tx,
+    organisation_id: Uuid,
+    kind: RecordKind,
+    delta: i64,
+) -> Result<()> {
+    let mut stmt = Query::insert();
+    stmt.into_table("record_counts")
+        .columns(["organisation_id", "record_kind", "count"])
+        .values_panic([
+            organisation_id.to_string().into(),
+            kind.path().into(),
+            delta.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns(["organisation_id", "record_kind"])
+                .value("count", Expr::col(("record_counts", "count")).add(delta))
+                .to_owned(),
+        );
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Recomputes every kept count from the records, after records arrived in bulk.
+pub(crate) async fn recount(tx: &mut Tx) -> Result<()> {
+    tx.raw("DELETE FROM record_counts".into()).await?;
+    for kind in RecordKind::ALL {
+        tx.raw(format!(
+            "INSERT INTO record_counts (organisation_id, record_kind, count) SELECT organisation_id, '{}', COUNT(*) FROM {} GROUP BY organisation_id",
+            kind.path(),
+            kind.table()
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 fn apply_filters(stmt: &mut SelectStatement, table: &TableDef, query: &ListQuery) -> Result<()> {

@@ -58,17 +58,17 @@ pub(crate) async fn run(pool: &Pool) -> Result<()> {
         .order_by("version", sea_query::Order::Asc);
     let applied = tx.fetch(&select, &LEDGER_COLUMNS).await?;
 
-    if let Some(newest) = applied.iter().filter_map(|r| r["version"].as_i64()).max() {
-        if newest > latest_version() {
-            return Err(StoreError::Migration {
-                version: newest,
-                name: "unknown".into(),
-                problem: format!(
-                    "is newer than this build of aims, which knows up to version {}: upgrade aims",
-                    latest_version()
-                ),
-            });
-        }
+    if let Some(newest) = applied.iter().filter_map(|r| r["version"].as_i64()).max()
+        && newest > latest_version()
+    {
+        return Err(StoreError::Migration {
+            version: newest,
+            name: "unknown".into(),
+            problem: format!(
+                "is newer than this build of aims, which knows up to version {}: upgrade aims",
+                latest_version()
+            ),
+        });
     }
     for migration in MIGRATIONS {
         let sql = match tx.engine() {

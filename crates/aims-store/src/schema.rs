@@ -184,6 +184,15 @@ pub fn tables() -> &'static [TableDef] {
                 ],
                 order_by: &["seq"],
             },
+            TableDef {
+                name: "record_counts",
+                columns: vec![
+                    col("organisation_id", Text),
+                    col("record_kind", Text),
+                    col("count", Int),
+                ],
+                order_by: &["organisation_id", "record_kind"],
+            },
             inventory_table(RecordKind::Supplier),
             inventory_table(RecordKind::System),
             inventory_table(RecordKind::Dataset),
@@ -197,9 +206,10 @@ pub fn table(name: &str) -> Option<&'static TableDef> {
 }
 
 /// Tables that a move between installations carries. Sessions and sign-in throttling
-/// stay behind: they are operational state of the installation that made them.
+/// stay behind: they are operational state of the installation that made them. Record
+/// counts are derived, and an import recomputes them.
 pub fn exported_tables() -> impl Iterator<Item = &'static TableDef> {
     tables()
         .iter()
-        .filter(|t| !["sessions", "login_throttle"].contains(&t.name))
+        .filter(|t| !["sessions", "login_throttle", "record_counts"].contains(&t.name))
 }

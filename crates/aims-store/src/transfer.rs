@@ -163,6 +163,7 @@ impl Store {
             // Identity columns do not advance on explicit values; move them past the imported ones.
             tx.raw("SELECT setval(pg_get_serial_sequence('changes', 'seq'), COALESCE((SELECT MAX(seq) FROM changes), 0) + 1, false)".into()).await?;
         }
+        crate::inventory::recount(&mut tx).await?;
         // Fresh statistics, so the first queries on the loaded data pick the right indexes.
         tx.raw("ANALYZE".into()).await?;
         tx.commit().await?;

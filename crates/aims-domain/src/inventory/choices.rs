@@ -95,18 +95,22 @@ choice_enum!(
     }
 );
 
+// The enums come from a macro, which cannot place `#[default]` on one variant.
+#[allow(clippy::derivable_impls)]
 impl Default for LifecycleStage {
     fn default() -> Self {
         LifecycleStage::Concept
     }
 }
 
+#[allow(clippy::derivable_impls)]
 impl Default for EuAiActTier {
     fn default() -> Self {
         EuAiActTier::Unassessed
     }
 }
 
+#[allow(clippy::derivable_impls)]
 impl Default for DueDiligenceStatus {
     fn default() -> Self {
         DueDiligenceStatus::NotStarted

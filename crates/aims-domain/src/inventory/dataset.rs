@@ -116,10 +116,10 @@ impl RecordFields for DatasetFields {
             false,
             10_000,
         );
-        if let (Some(start), Some(end)) = (self.collection_start, self.collection_end) {
-            if end < start {
-                e.add("collection_end", "must not be before collection_start");
-            }
+        if let (Some(start), Some(end)) = (self.collection_start, self.collection_end)
+            && end < start
+        {
+            e.add("collection_end", "must not be before collection_start");
         }
         if self.special_category_data && !self.personal_data {
             e.add("personal_data", "must be true when special_category_data is true: special-category data is personal data");

@@ -17,7 +17,6 @@ use aims_domain::inventory::{
 };
 use axum::Router;
 use axum::http::Method;
-use axum::middleware::from_fn;
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use serde_json::Value;
 
@@ -179,13 +178,10 @@ pub fn routes() -> Vec<ApiRoute> {
 pub fn router() -> Router<AppState> {
     let mut router = Router::new();
     for route in routes() {
-        let handler = match route.permission {
-            Some(permission) => route.handler.route_layer(from_fn(move |req, next| {
-                crate::auth::require(permission, req, next)
-            })),
-            None => route.handler,
-        };
-        router = router.route(route.path, handler);
+        router = router.route(
+            route.path,
+            crate::auth::guarded(route.handler, route.permission),
+        );
     }
     router
 }

@@ -7,8 +7,9 @@ use aims_domain::Permission;
 use axum::body::{Body, to_bytes};
 use axum::extract::{OriginalUri, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
-use axum::middleware::Next;
+use axum::middleware::{Next, from_fn};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::MethodRouter;
 use chrono::Utc;
 
 use super::context::{AuthContext, Via};
@@ -144,6 +145,19 @@ async fn check_csrf(request: Request, expected: &str, limit: usize) -> Result<Re
         return Err(ApiError::CsrfFailed);
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// A route's handler behind the permission it declares (`None`: public).
+pub fn guarded(
+    handler: MethodRouter<AppState>,
+    permission: Option<Permission>,
+) -> MethodRouter<AppState> {
+    match permission {
+        Some(permission) => {
+            handler.route_layer(from_fn(move |req, next| require(permission, req, next)))
+        }
+        None => handler,
+    }
 }
 
 /// The permission layer of one route.

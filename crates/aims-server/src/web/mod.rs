@@ -15,7 +15,6 @@ mod users;
 use aims_domain::Permission;
 use axum::Router;
 use axum::http::StatusCode;
-use axum::middleware::from_fn;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use maud::{Markup, html};
@@ -126,13 +125,10 @@ pub fn routes() -> Vec<WebRoute> {
 pub fn router() -> Router<AppState> {
     let mut router = Router::new();
     for route in routes() {
-        let handler = match route.permission {
-            Some(permission) => route.handler.route_layer(from_fn(move |req, next| {
-                crate::auth::require(permission, req, next)
-            })),
-            None => route.handler,
-        };
-        router = router.route(route.path, handler);
+        router = router.route(
+            route.path,
+            crate::auth::guarded(route.handler, route.permission),
+        );
     }
     router.fallback(|| async {
         error_page(

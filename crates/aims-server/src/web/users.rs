@@ -27,15 +27,6 @@ const LABELS: &[(&str, &str)] = &[
     ("active", "Active"),
 ];
 
-fn role_description(role: Role) -> &'static str {
-    match role {
-        Role::Admin => "Everything, including users and their roles.",
-        Role::Manager => "Creates, edits and approves everything in the management system.",
-        Role::Contributor => "Creates and edits records; no approvals, no user management.",
-        Role::Auditor => "Reads everything, changes nothing.",
-    }
-}
-
 fn status_label(active: bool) -> Markup {
     html! {
         @if active { span.label.approved { "Active" } } @else { span.label { "Inactive" } }
@@ -91,7 +82,7 @@ pub async fn list(
         dl.details {
             @for role in Role::ALL {
                 dt { (role.label()) }
-                dd { (role_description(role)) }
+                dd { (Role::description(role)) }
             }
         }
     };
@@ -111,7 +102,7 @@ fn role_field(errors: &FormErrors, selected: &str) -> Markup {
             (
                 r.as_str().to_owned(),
                 r.label().to_owned(),
-                role_description(r),
+                Role::description(r),
             )
         })
         .collect();

@@ -68,6 +68,15 @@ CREATE TABLE changes (
     state_sha256 TEXT
 );
 
+-- Derived: how many records of each kind an organisation holds, kept in the same
+-- transaction as every create and delete, so an unfiltered list needs no COUNT(*).
+CREATE TABLE record_counts (
+    organisation_id TEXT NOT NULL REFERENCES organisations(id),
+    record_kind TEXT NOT NULL,
+    count BIGINT NOT NULL,
+    PRIMARY KEY (organisation_id, record_kind)
+);
+
 CREATE TABLE suppliers (
     id TEXT NOT NULL PRIMARY KEY,
     organisation_id TEXT NOT NULL REFERENCES organisations(id),
