@@ -871,3 +871,122 @@ async fn send(
     }
     request.send().await.expect("request").status().as_u16()
 }
+
+#[tokio::test]
+async fn history_shows_who_changed_which_field_and_outlives_the_record() {
+    let (servers, _pg) = servers(ServerConfig::default()).await;
+    for s in &servers {
+        let token = s.token(Role::Manager).await;
+        let t = Some(token.as_str());
+        let (_, system) = call(
+            s,
+            Method::POST,
+            "/api/v1/systems",
+            t,
+            Some(json!({"name": "Detector", "owner": "Ops"})),
+        )
+        .await;
+        let id = system["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/systems/{id}");
+        call(
+            s,
+            Method::PATCH,
+            &path,
+            t,
+            Some(json!({"revision": 1, "owner": "Security", "criticality": "high"})),
+        )
+        .await;
+        call(
+            s,
+            Method::PATCH,
+            &path,
+            t,
+            Some(json!({"revision": 2, "affected_stakeholders": ["visitors"]})),
+        )
+        .await;
+
+        let (status, history) = call(s, Method::GET, &format!("{path}/history"), t, None).await;
+        assert_eq!(
+            (status, history["total"].as_u64()),
+            (200, Some(3)),
+            "{history}"
+        );
+        let second = &history["items"][1];
+        assert_eq!(
+            (second["action"].as_str(), second["revision"].as_i64()),
+            (Some("update"), Some(2))
+        );
+        assert!(second["actor"].as_str().unwrap().starts_with("manager-"));
+        assert_eq!(
+            second["changes"],
+            json!([
+                {"field": "criticality", "before": null, "after": "high"},
+                {"field": "owner", "before": "Ops", "after": "Security"}
+            ])
+        );
+        assert_eq!(
+            history["items"][0]["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["field"] == "name")
+                .count(),
+            1
+        );
+
+        // The page shows the same, with field labels.
+        let page = s
+            .request(Method::GET, &format!("/systems/{id}/history"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains("Criticality") && html.contains("Security") && html.contains("Changed"),
+            "{html}"
+        );
+
+        // Deleted, the record's history stays readable; another organisation never sees it.
+        let (status, _) = call(s, Method::DELETE, &format!("{path}?revision=3"), t, None).await;
+        assert_eq!(status, 204);
+        let (_, history) = call(s, Method::GET, &format!("{path}/history"), t, None).await;
+        assert_eq!(
+            (
+                history["total"].as_u64(),
+                history["items"][3]["action"].as_str()
+            ),
+            (Some(4), Some("delete"))
+        );
+        let (status, _) = call(
+            s,
+            Method::GET,
+            &format!("/api/v1/systems/{}/history", uuid::Uuid::new_v4()),
+            t,
+            None,
+        )
+        .await;
+        assert_eq!(status, 404);
+        let (_, other) = call(
+            s,
+            Method::POST,
+            "/api/v1/organisations",
+            Some(&s.token(Role::Admin).await),
+            Some(json!({"name": "Other"})),
+        )
+        .await;
+        let outsider = s
+            .token_in(other["id"].as_str().unwrap().parse().unwrap(), Role::Admin)
+            .await;
+        let (status, _) = call(
+            s,
+            Method::GET,
+            &format!("{path}/history"),
+            Some(&outsider),
+            None,
+        )
+        .await;
+        assert_eq!(status, 404);
+    }
+}

@@ -95,3 +95,87 @@ pub(crate) fn without_secrets(mut state: Map<String, Value>) -> Value {
     }
     Value::Object(state)
 }
+
+impl crate::Store {
+    /// The changes of one record, oldest first, with the fields each changed. Kept after the
+    /// record is deleted, so the history of a deleted record stays readable.
+    pub async fn history(
+        &self,
+        organisation_id: uuid::Uuid,
+        record_kind: &str,
+        record_id: &str,
+    ) -> Result<Vec<aims_domain::history::HistoryEntry>> {
+        use sea_query::{Order, Query};
+
+        use crate::schema::{ColType, Column};
+        const COLUMNS: [Column; 5] = [
+            Column {
+                name: "seq",
+                ty: ColType::Int,
+                nullable: false,
+            },
+            Column {
+                name: "at",
+                ty: ColType::Timestamp,
+                nullable: false,
+            },
+            Column {
+                name: "actor",
+                ty: ColType::Text,
+                nullable: false,
+            },
+            Column {
+                name: "action",
+                ty: ColType::Text,
+                nullable: false,
+            },
+            Column {
+                name: "state",
+                ty: ColType::Json,
+                nullable: true,
+            },
+        ];
+        let mut stmt = Query::select();
+        stmt.from("changes")
+            .columns(COLUMNS.iter().map(|c| c.name))
+            .and_where(rows::eq(
+                "changes",
+                "organisation_id",
+                organisation_id.to_string(),
+            ))
+            .and_where(rows::eq("changes", "record_kind", record_kind.to_owned()))
+            .and_where(rows::eq("changes", "record_id", record_id.to_owned()))
+            .order_by("seq", Order::Asc);
+        let mut tx = self.pool.read().await?;
+        let mut previous: Option<Map<String, Value>> = None;
+        let mut entries = Vec::new();
+        for row in tx.fetch(&stmt, &COLUMNS).await? {
+            let action = row["action"].as_str().unwrap_or_default().to_owned();
+            let state = row["state"].as_object().cloned();
+            let changes = if action == "delete" {
+                aims_domain::history::field_changes(previous.as_ref(), None)
+            } else {
+                aims_domain::history::field_changes(previous.as_ref(), state.as_ref())
+            };
+            let at = row["at"]
+                .as_str()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&Utc));
+            entries.push(aims_domain::history::HistoryEntry {
+                seq: row["seq"].as_i64().unwrap_or_default(),
+                at: at.ok_or_else(|| {
+                    crate::StoreError::Corrupt(format!("change {}: bad time", row["seq"]))
+                })?,
+                actor: row["actor"].as_str().unwrap_or_default().to_owned(),
+                revision: state
+                    .as_ref()
+                    .and_then(|s| s.get("revision"))
+                    .and_then(Value::as_i64),
+                action,
+                changes,
+            });
+            previous = state;
+        }
+        Ok(entries)
+    }
+}

@@ -2,6 +2,7 @@
 //! update with optimistic concurrency, delete.
 
 use aims_domain::Permission;
+use aims_domain::history::HistoryEntry;
 use aims_domain::inventory::{Record, RecordFields, apply_patch, parse_new};
 use aims_domain::listing::Page;
 use axum::Json;
@@ -9,8 +10,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use super::{ApiRoute, doc, route};
 use crate::auth::Auth;
@@ -20,11 +22,12 @@ use crate::state::AppState;
 
 pub(super) fn routes<F: RecordFields>() -> Vec<ApiRoute> {
     let kind = F::KIND;
-    let (path, one) = match kind.path() {
-        "systems" => ("/systems", "/systems/{id}"),
-        "models" => ("/models", "/models/{id}"),
-        "datasets" => ("/datasets", "/datasets/{id}"),
-        _ => ("/suppliers", "/suppliers/{id}"),
+    // Paths are `&'static str` for the router; one arm per kind keeps them literal.
+    let (path, one, history) = match kind.path() {
+        "systems" => ("/systems", "/systems/{id}", "/systems/{id}/history"),
+        "models" => ("/models", "/models/{id}", "/models/{id}/history"),
+        "datasets" => ("/datasets", "/datasets/{id}", "/datasets/{id}/history"),
+        _ => ("/suppliers", "/suppliers/{id}", "/suppliers/{id}/history"),
     };
     let noun = kind.singular();
     let plural = kind.plural().to_lowercase();
@@ -62,6 +65,15 @@ pub(super) fn routes<F: RecordFields>() -> Vec<ApiRoute> {
                 .query(&[("revision", "Delete only if the record is still at this revision")])
                 .no_content(),
             delete(remove::<F>),
+        ),
+        route(
+            Method::GET,
+            history,
+            Some(Permission::Read),
+            doc(&op("history"), kind.path(), &format!("Every change of a {noun}, oldest first: who, when, and each field's value before and after (also after a delete)"))
+                .ids(&["id"])
+                .ok(200, "History"),
+            get(history_of::<F>),
         ),
     ]
 }
@@ -170,6 +182,35 @@ async fn update<F: RecordFields>(
         .update_record(&auth.actor(), auth.organisation_id(), id, revision, fields)
         .await?;
     with_etag(StatusCode::OK, record.revision, &record)
+}
+
+/// Every change of one record, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct History {
+    pub items: Vec<HistoryEntry>,
+    pub total: u64,
+}
+
+async fn history_of<F: RecordFields>(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<History>> {
+    let id = parse_id(&id, "id")?;
+    let items = state
+        .store
+        .history(auth.organisation_id(), F::KIND.path(), &id.to_string())
+        .await?;
+    if items.is_empty() {
+        return Err(ApiError::NotFound(format!(
+            "{} {id} was not found",
+            F::KIND.singular()
+        )));
+    }
+    Ok(Json(History {
+        total: items.len() as u64,
+        items,
+    }))
 }
 
 #[derive(Debug, Deserialize)]

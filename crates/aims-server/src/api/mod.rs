@@ -4,7 +4,7 @@
 //! The router, the per-route permission check, the OpenAPI document and the role × route
 //! test are all built from that list, so a route cannot exist undocumented or unguarded.
 
-mod inventory;
+pub(crate) mod inventory;
 pub mod openapi;
 pub(crate) mod organisations;
 pub(crate) mod session;

@@ -243,6 +243,8 @@ pub const EMAIL_PATTERN: &str = "^$|^[^@\\s]+@[^@\\s.][^@\\s]*\\.[^@\\s]*[^@\\s.
 fn schemas() -> Map<String, Value> {
     let mut s = Map::new();
     add::<ErrorBody>(&mut s);
+    add::<super::inventory::History>(&mut s);
+    add::<aims_domain::history::FieldChange>(&mut s);
     add::<FieldError>(&mut s);
     add::<SignInRequest>(&mut s);
     add::<SessionInfo>(&mut s);

@@ -41,6 +41,7 @@ struct Paths {
     one: &'static str,
     edit: &'static str,
     delete: &'static str,
+    history: &'static str,
 }
 
 macro_rules! paths {
@@ -51,6 +52,7 @@ macro_rules! paths {
             one: concat!("/", $p, "/{id}"),
             edit: concat!("/", $p, "/{id}/edit"),
             delete: concat!("/", $p, "/{id}/delete"),
+            history: concat!("/", $p, "/{id}/history"),
         }
     };
 }
@@ -76,6 +78,7 @@ pub(super) fn routes<F: RecordFields>() -> Vec<WebRoute> {
         page(Method::GET, p.edit, Some(Edit), get(edit_form::<F>)),
         page(Method::POST, p.edit, Some(Edit), post(update::<F>)),
         page(Method::POST, p.delete, Some(Edit), post(remove::<F>)),
+        page(Method::GET, p.history, Some(Read), get(history::<F>)),
     ]
 }
 
@@ -594,6 +597,91 @@ async fn show<F: RecordFields>(
     .await
 }
 
+/// Every change of a record, field by field; readable after the record is deleted.
+async fn history<F: RecordFields>(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<String>,
+) -> PageResult {
+    let kind = F::KIND;
+    let id = parse_id(&id, "id").or_page(&auth)?;
+    let entries = state
+        .store
+        .history(auth.organisation_id(), kind.path(), &id.to_string())
+        .await
+        .or_page(&auth)?;
+    if entries.is_empty() {
+        return Err(WebError(ApiError::NotFound(format!(
+            "{} {id} was not found",
+            kind.singular()
+        )))
+        .page(Some(&auth)));
+    }
+    let current = state
+        .store
+        .record::<F>(auth.organisation_id(), id)
+        .await
+        .ok();
+    let name = current
+        .as_ref()
+        .map(|r| name_of(&r.fields))
+        .unwrap_or_else(|| format!("Deleted {}", kind.singular()));
+    let label = |field: &str| {
+        kind.field(field)
+            .map_or(field.to_owned(), |d| d.label.to_owned())
+    };
+    let show = |value: &Value| -> String {
+        match value {
+            Value::Null => "—".to_owned(),
+            Value::String(s) => s.clone(),
+            Value::Array(items) if items.is_empty() => "—".to_owned(),
+            Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                .collect::<Vec<_>>()
+                .join(", "),
+            other => other.to_string(),
+        }
+    };
+    let body = html! {
+        h1 { (name) }
+        p.lead { "History of changes, newest first. Each change is kept in the change log in the same transaction as the change itself." }
+        table.data {
+            thead { tr { th { "When" } th { "Who" } th { "What" } th { "Field" } th { "Before" } th { "After" } } }
+            tbody {
+                @for entry in entries.iter().rev() {
+                    @let rows = entry.changes.len().max(1);
+                    tr {
+                        td rowspan=(rows) { (when(entry.at)) }
+                        td rowspan=(rows) { (entry.actor) }
+                        td rowspan=(rows) {
+                            (match entry.action.as_str() { "create" => "Created", "update" => "Changed", "delete" => "Deleted", other => other })
+                            @if let Some(revision) = entry.revision { br; span.meta { "revision " (revision) } }
+                        }
+                        @match entry.changes.first() {
+                            Some(change) => { td { (label(&change.field)) } td { (show(&change.before)) } td { (show(&change.after)) } }
+                            None => { td colspan="3" { span.meta { "No field changed" } } }
+                        }
+                    }
+                    @for change in entry.changes.iter().skip(1) {
+                        tr { td { (label(&change.field)) } td { (show(&change.before)) } td { (show(&change.after)) } }
+                    }
+                }
+            }
+        }
+        @if current.is_some() {
+            p { a href=(record_path(kind, id)) { "Back to the " (kind.singular()) } }
+        }
+    };
+    Ok(Page {
+        title: format!("History · {name}"),
+        auth: Some(&auth),
+        section: Some("inventory"),
+        body,
+    }
+    .into_response())
+}
+
 /// Records of other kinds that point at this one through a filterable reference, such
 /// as the models of an AI system: `(kind, field, records)`.
 async fn referred_by(
@@ -664,7 +752,7 @@ async fn details_page<F: RecordFields>(
         dl.details.meta-list {
             dt { "Created" } dd { (when(record.created_at)) " by " (record.created_by) }
             dt { "Last changed" } dd { (when(record.updated_at)) " by " (record.updated_by) }
-            dt { "Revision" } dd { (record.revision) }
+            dt { "Revision" } dd { (record.revision) " · " a href=(format!("{}/history", record_path(kind, record.id))) { "History of changes" } }
         }
         @for (other, def, items) in &related {
             h2 { (other.plural()) }
