@@ -41,6 +41,9 @@ cargo run --quiet -p aims -- export openapi --output "$openapi"
 echo "== property-based API testing (schemathesis)"
 scripts/fuzz-api.sh "${CARGO_TARGET_DIR:-target}/debug/aims" "$venv/bin/schemathesis" 25 | tail -n 25
 
+echo "== metric exactness against Fairlearn and scikit-learn"
+AIMS_BIN="${CARGO_TARGET_DIR:-target}/debug/aims" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/python
+
 echo "== tests"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast

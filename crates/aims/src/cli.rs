@@ -37,6 +37,15 @@ pub enum Command {
     Export(ExportCommand),
     /// Load a whole installation from an `aims export all` file into an empty database.
     Import(ImportArgs),
+    /// Evaluate a model's outputs: fairness across groups.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// Per-group rates and between-group disparities of a binary classifier.
+    Fairness(crate::commands::eval::FairnessArgs),
 }
 
 #[derive(Debug, Args)]

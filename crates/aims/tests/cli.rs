@@ -419,3 +419,53 @@ fn help_is_pinned_and_usage_errors_exit_2() {
     let wrong = aims(Path::new(".")).arg("frobnicate").output().unwrap();
     assert_eq!(wrong.status.code(), Some(2));
 }
+
+#[test]
+fn eval_fairness_reports_groups_and_names_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("detector.csv");
+    std::fs::write(&csv, "label,prediction,skin_tone\n1,1,light\n1,1,light\n0,0,light\n1,0,dark\n1,1,dark\n0,1,dark\n").unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "fairness",
+            "--input",
+            "detector.csv",
+            "--label",
+            "label",
+            "--prediction",
+            "prediction",
+            "--min-group-size",
+            "1",
+        ];
+        args.extend_from_slice(extra);
+        aims(dir.path()).args(&args).output().unwrap()
+    };
+    let output = run(&["--sensitive", "skin_tone", "--format", "json"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["rows"], 6);
+    assert_eq!(report["groups"][0]["group"], json!({"skin_tone": "dark"}));
+    assert_eq!(report["groups"][0]["tpr"], 0.5);
+    assert_eq!(report["disparities"]["equal_opportunity_difference"], 0.5);
+    assert_eq!(report["four_fifths"]["verdict"], "pass");
+    let table = String::from_utf8(run(&["--sensitive", "skin_tone"]).stdout).unwrap();
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("skin_tone=dark") && l.ends_with("<- worst")),
+        "{table}"
+    );
+
+    let output = run(&["--sensitive", "race"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no column named `race`; the columns are: label, prediction, skin_tone"),
+        "{stderr}"
+    );
+}

@@ -1,6 +1,7 @@
 //! One module per command. Each returns the exit code of a normal outcome; errors travel
 //! up to `main`, which prints them and exits 2.
 
+pub mod eval;
 mod init;
 pub use init::ADMIN_USERNAME;
 mod serve;
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 use aims_store::Store;
 use anyhow::Context;
 
-use crate::cli::{Command, ExportCommand, SystemsCommand};
+use crate::cli::{Command, EvalCommand, ExportCommand, SystemsCommand};
 use crate::settings::Settings;
 
 pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
@@ -25,6 +26,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCod
         }
         Command::Export(ExportCommand::Openapi { output }) => transfer::export_openapi(&output),
         Command::Import(args) => transfer::import(&settings, &args.file).await,
+        Command::Eval(EvalCommand::Fairness(args)) => eval::fairness(&args),
     }
 }
 

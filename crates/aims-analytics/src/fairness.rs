@@ -1,0 +1,516 @@
+//! Group fairness of a binary classifier: per-group rates with intervals, and the
+//! between-group disparities Fairlearn defines, from one pass over the input.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::confusion::{Confusion, Ratio};
+use crate::input::{CsvInput, InputError};
+use crate::stats::{Z95, wilson};
+
+/// Sensitive values are interned per column and packed into one integer per row, so
+/// counting a row costs one hash lookup and no allocation.
+const MAX_SENSITIVE: usize = 4;
+const MAX_VALUES_PER_COLUMN: usize = u16::MAX as usize;
+
+/// The four-fifths rule: a selection-rate ratio below this indicates adverse impact.
+pub const FOUR_FIFTHS: f64 = 0.8;
+
+#[derive(Debug, Clone)]
+pub struct FairnessParams {
+    pub label: String,
+    pub prediction: String,
+    pub score: Option<String>,
+    pub sensitive: Vec<String>,
+    /// The value that means "positive" in the label and prediction columns. Without it,
+    /// `1`/`0` and `true`/`false` are understood.
+    pub positive_label: Option<String>,
+    pub min_group_size: u64,
+    pub delimiter: u8,
+}
+
+/// Counts of one group: its confusion matrix and, with scores, how many positives and
+/// negatives share each distinct score (enough for an exact ROC AUC).
+#[derive(Debug, Clone, Default)]
+struct GroupCounts {
+    confusion: Confusion,
+    scores: HashMap<u64, (u64, u64)>,
+}
+
+impl GroupCounts {
+    fn merge(&mut self, other: &GroupCounts) {
+        self.confusion.merge(&other.confusion);
+        for (score, (p, n)) in &other.scores {
+            let entry = self.scores.entry(*score).or_default();
+            entry.0 += p;
+            entry.1 += n;
+        }
+    }
+
+    /// The Mann–Whitney form of the ROC AUC: the chance that a random positive scores
+    /// above a random negative, ties counting one half. Equal to the area under the ROC curve.
+    fn roc_auc(&self) -> Option<f64> {
+        let mut distinct: Vec<(f64, u64, u64)> = self
+            .scores
+            .iter()
+            .map(|(bits, (p, n))| (f64::from_bits(*bits), *p, *n))
+            .collect();
+        distinct.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (positives, negatives) = distinct
+            .iter()
+            .fold((0u64, 0u64), |(p, n), s| (p + s.1, n + s.2));
+        if positives == 0 || negatives == 0 {
+            return None;
+        }
+        let mut negatives_below = 0u64;
+        let mut wins = 0.0f64;
+        for (_, p, n) in distinct {
+            wins += p as f64 * (negatives_below as f64 + 0.5 * n as f64);
+            negatives_below += n;
+        }
+        Some(wins / (positives as f64 * negatives as f64))
+    }
+}
+
+/// The rates of one group (or of everyone), each `null` when undefined.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupMetrics {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<BTreeMap<String, String>>,
+    pub count: u64,
+    pub positives: u64,
+    pub negatives: u64,
+    pub selection_rate: Option<f64>,
+    pub accuracy: Option<f64>,
+    pub precision: Option<f64>,
+    pub tpr: Option<f64>,
+    pub fpr: Option<f64>,
+    pub fnr: Option<f64>,
+    pub tnr: Option<f64>,
+    pub base_rate: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roc_auc: Option<f64>,
+    /// 95% Wilson intervals of each defined rate: `[low, high]`.
+    pub intervals: BTreeMap<&'static str, [f64; 2]>,
+    /// Whether the group has fewer rows than the minimum group size.
+    pub small: bool,
+}
+
+impl GroupMetrics {
+    fn from_counts(
+        group: Option<BTreeMap<String, String>>,
+        counts: &GroupCounts,
+        with_score: bool,
+        min_group_size: u64,
+    ) -> Self {
+        let c = &counts.confusion;
+        let rates: [(&'static str, Ratio); 8] = [
+            ("selection_rate", c.selection_rate()),
+            ("accuracy", c.accuracy()),
+            ("precision", c.precision()),
+            ("tpr", c.true_positive_rate()),
+            ("fpr", c.false_positive_rate()),
+            ("fnr", c.false_negative_rate()),
+            ("tnr", c.true_negative_rate()),
+            ("base_rate", c.base_rate()),
+        ];
+        let intervals = rates
+            .iter()
+            .filter_map(|(name, r)| {
+                wilson(r.numerator, r.denominator, Z95).map(|(lo, hi)| (*name, [lo, hi]))
+            })
+            .collect();
+        let value = |i: usize| rates[i].1.value();
+        GroupMetrics {
+            group,
+            count: c.count(),
+            positives: c.positives(),
+            negatives: c.negatives(),
+            selection_rate: value(0),
+            accuracy: value(1),
+            precision: value(2),
+            tpr: value(3),
+            fpr: value(4),
+            fnr: value(5),
+            tnr: value(6),
+            base_rate: value(7),
+            roc_auc: if with_score { counts.roc_auc() } else { None },
+            intervals,
+            small: c.count() < min_group_size,
+        }
+    }
+
+    /// The names of the rates that are undefined for this group.
+    fn undefined(&self) -> Vec<&'static str> {
+        let all = [
+            ("selection_rate", self.selection_rate),
+            ("accuracy", self.accuracy),
+            ("precision", self.precision),
+            ("tpr", self.tpr),
+            ("fpr", self.fpr),
+            ("fnr", self.fnr),
+            ("tnr", self.tnr),
+        ];
+        all.iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(n, _)| *n)
+            .collect()
+    }
+}
+
+/// Between-group disparities over the intersectional groups (Fairlearn's `between_groups`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Disparities {
+    pub demographic_parity_difference: Option<f64>,
+    pub demographic_parity_ratio: Option<f64>,
+    pub equalized_odds_difference: Option<f64>,
+    pub equalized_odds_ratio: Option<f64>,
+    pub equal_opportunity_difference: Option<f64>,
+    pub equal_opportunity_ratio: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FourFifths {
+    pub threshold: f64,
+    pub selection_rate_ratio: Option<f64>,
+    /// `pass`, `fail` (adverse impact indicated) or `undefined`.
+    pub verdict: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FairnessReport {
+    pub rows: u64,
+    pub label: String,
+    pub prediction: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<String>,
+    pub sensitive: Vec<String>,
+    pub positive_label: String,
+    pub overall: GroupMetrics,
+    pub groups: Vec<GroupMetrics>,
+    pub by_attribute: BTreeMap<String, Vec<GroupMetrics>>,
+    pub disparities: Disparities,
+    pub four_fifths: FourFifths,
+    pub warnings: Vec<String>,
+}
+
+/// How label and prediction values map to positive and negative.
+struct Binary {
+    column: &'static str,
+    positive: Option<String>,
+    seen: Vec<String>,
+}
+
+impl Binary {
+    fn parse(&mut self, value: &str, path: &Path, line: u64) -> Result<bool, InputError> {
+        let value = value.trim();
+        let row_error = |message: String| InputError::Row {
+            path: path.to_owned(),
+            line,
+            message,
+        };
+        match &self.positive {
+            Some(positive) => {
+                if !self.seen.iter().any(|s| s == value) {
+                    if self.seen.len() == 2 {
+                        return Err(row_error(format!(
+                            "the {} column holds a third value `{value}` besides `{}` and `{}`: it must be binary",
+                            self.column, self.seen[0], self.seen[1]
+                        )));
+                    }
+                    self.seen.push(value.to_owned());
+                }
+                Ok(value == positive)
+            }
+            None => match value.to_ascii_lowercase().as_str() {
+                "1" | "1.0" | "true" => Ok(true),
+                "0" | "0.0" | "false" => Ok(false),
+                _ => Err(row_error(format!(
+                    "the {} column holds `{value}`; expected 1/0 or true/false, or name the positive value with --positive-label",
+                    self.column
+                ))),
+            },
+        }
+    }
+}
+
+/// Reads the file once and computes the report.
+pub fn evaluate_fairness(
+    path: &Path,
+    params: &FairnessParams,
+) -> Result<FairnessReport, InputError> {
+    let invalid = |message: String| InputError::Invalid {
+        path: path.to_owned(),
+        message,
+    };
+    if params.sensitive.is_empty() {
+        return Err(invalid("name at least one sensitive column".into()));
+    }
+    if params.sensitive.len() > MAX_SENSITIVE {
+        return Err(invalid(format!(
+            "at most {MAX_SENSITIVE} sensitive columns can be combined"
+        )));
+    }
+    let mut input = CsvInput::open(path, params.delimiter)?;
+    let label_at = input.column(&params.label)?;
+    let prediction_at = input.column(&params.prediction)?;
+    let score_at = params
+        .score
+        .as_deref()
+        .map(|s| input.column(s))
+        .transpose()?;
+    let sensitive_at: Vec<usize> = params
+        .sensitive
+        .iter()
+        .map(|s| input.column(s))
+        .collect::<Result<_, _>>()?;
+
+    let mut label = Binary {
+        column: "label",
+        positive: params.positive_label.clone(),
+        seen: Vec::new(),
+    };
+    let mut prediction = Binary {
+        column: "prediction",
+        positive: params.positive_label.clone(),
+        seen: Vec::new(),
+    };
+    let mut interned: Vec<HashMap<String, u16>> = vec![HashMap::new(); sensitive_at.len()];
+    let mut names: Vec<Vec<String>> = vec![Vec::new(); sensitive_at.len()];
+    let mut groups: HashMap<u64, GroupCounts> = HashMap::new();
+    let mut record = csv::ByteRecord::new();
+    let mut rows = 0u64;
+    loop {
+        match input.reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(err) => {
+                let line = err.position().map_or(rows + 2, |p| p.line());
+                return Err(InputError::Row {
+                    path: path.to_owned(),
+                    line,
+                    message: err.to_string(),
+                });
+            }
+        }
+        rows += 1;
+        let line = record.position().map_or(rows + 1, |p| p.line());
+        let field = |i: usize| std::str::from_utf8(record.get(i).unwrap_or_default()).unwrap_or("");
+        let y = label.parse(field(label_at), path, line)?;
+        let y_hat = prediction.parse(field(prediction_at), path, line)?;
+        let mut key = 0u64;
+        for (slot, at) in sensitive_at.iter().enumerate() {
+            let value = field(*at);
+            let id = match interned[slot].get(value) {
+                Some(id) => *id,
+                None => {
+                    if names[slot].len() >= MAX_VALUES_PER_COLUMN {
+                        return Err(InputError::Row {
+                            path: path.to_owned(),
+                            line,
+                            message: format!(
+                                "the sensitive column `{}` has more than {MAX_VALUES_PER_COLUMN} distinct values",
+                                params.sensitive[slot]
+                            ),
+                        });
+                    }
+                    let id = names[slot].len() as u16;
+                    interned[slot].insert(value.to_owned(), id);
+                    names[slot].push(value.to_owned());
+                    id
+                }
+            };
+            key |= u64::from(id) << (16 * slot);
+        }
+        let counts = groups.entry(key).or_default();
+        counts.confusion.add(y, y_hat);
+        if let Some(at) = score_at {
+            let raw = field(at).trim();
+            let score: f64 = raw
+                .parse()
+                .ok()
+                .filter(|s: &f64| s.is_finite())
+                .ok_or_else(|| InputError::Row {
+                    path: path.to_owned(),
+                    line,
+                    message: format!("the score column holds `{raw}`; expected a finite number"),
+                })?;
+            let entry = counts.scores.entry((score + 0.0).to_bits()).or_default();
+            if y { entry.0 += 1 } else { entry.1 += 1 }
+        }
+    }
+    if rows == 0 {
+        return Err(invalid("the file has a header row but no data rows".into()));
+    }
+    let positive_label = params.positive_label.clone().unwrap_or_else(|| "1".into());
+    Ok(build_report(params, rows, positive_label, &names, groups))
+}
+
+fn build_report(
+    params: &FairnessParams,
+    rows: u64,
+    positive_label: String,
+    names: &[Vec<String>],
+    groups: HashMap<u64, GroupCounts>,
+) -> FairnessReport {
+    let with_score = params.score.is_some();
+    let value_of =
+        |key: u64, slot: usize| names[slot][((key >> (16 * slot)) & 0xffff) as usize].clone();
+    let group_map = |key: u64, slots: &[usize]| -> BTreeMap<String, String> {
+        slots
+            .iter()
+            .map(|s| (params.sensitive[*s].clone(), value_of(key, *s)))
+            .collect()
+    };
+
+    let mut overall = GroupCounts::default();
+    for counts in groups.values() {
+        overall.merge(counts);
+    }
+    let all_slots: Vec<usize> = (0..params.sensitive.len()).collect();
+    let mut intersectional: Vec<GroupMetrics> = groups
+        .iter()
+        .map(|(key, counts)| {
+            GroupMetrics::from_counts(
+                Some(group_map(*key, &all_slots)),
+                counts,
+                with_score,
+                params.min_group_size,
+            )
+        })
+        .collect();
+    intersectional.sort_by(|a, b| a.group.cmp(&b.group));
+
+    let mut by_attribute = BTreeMap::new();
+    for slot in 0..params.sensitive.len() {
+        let mut merged: BTreeMap<String, GroupCounts> = BTreeMap::new();
+        for (key, counts) in &groups {
+            merged
+                .entry(value_of(*key, slot))
+                .or_default()
+                .merge(counts);
+        }
+        let metrics = merged
+            .iter()
+            .map(|(value, counts)| {
+                GroupMetrics::from_counts(
+                    Some(BTreeMap::from([(
+                        params.sensitive[slot].clone(),
+                        value.clone(),
+                    )])),
+                    counts,
+                    with_score,
+                    params.min_group_size,
+                )
+            })
+            .collect();
+        by_attribute.insert(params.sensitive[slot].clone(), metrics);
+    }
+
+    let mut warnings = Vec::new();
+    for g in &intersectional {
+        let name = describe(g);
+        if g.small {
+            warnings.push(format!("group {name} has {} rows, fewer than the minimum of {}: its rates are uncertain (see the intervals)", g.count, params.min_group_size));
+        }
+        let undefined = g.undefined();
+        if !undefined.is_empty() {
+            let why = if g.positives == 0 {
+                "it has no positive labels"
+            } else if g.negatives == 0 {
+                "it has no negative labels"
+            } else {
+                "it has no positive predictions"
+            };
+            warnings.push(format!("group {name}: {} undefined because {why}; the disparities leave it out of those metrics", undefined.join(", ")));
+        }
+    }
+    let (disparities, notes) = disparities(&intersectional);
+    warnings.extend(notes);
+    let ratio = disparities.demographic_parity_ratio;
+    let four_fifths = FourFifths {
+        threshold: FOUR_FIFTHS,
+        selection_rate_ratio: ratio,
+        verdict: match ratio {
+            Some(r) if r >= FOUR_FIFTHS => "pass",
+            Some(_) => "fail",
+            None => "undefined",
+        },
+    };
+    FairnessReport {
+        rows,
+        label: params.label.clone(),
+        prediction: params.prediction.clone(),
+        score: params.score.clone(),
+        sensitive: params.sensitive.clone(),
+        positive_label,
+        overall: GroupMetrics::from_counts(None, &overall, with_score, 0),
+        groups: intersectional,
+        by_attribute,
+        disparities,
+        four_fifths,
+        warnings,
+    }
+}
+
+fn describe(g: &GroupMetrics) -> String {
+    g.group.as_ref().map_or_else(String::new, |m| {
+        m.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+}
+
+/// `max − min` and `min / max` of a metric over the groups where it is defined.
+fn spread(
+    groups: &[GroupMetrics],
+    metric: fn(&GroupMetrics) -> Option<f64>,
+) -> (Option<f64>, Option<f64>, bool) {
+    let values: Vec<f64> = groups.iter().filter_map(metric).collect();
+    if values.is_empty() {
+        return (None, None, false);
+    }
+    let max = values.iter().copied().fold(f64::MIN, f64::max);
+    let min = values.iter().copied().fold(f64::MAX, f64::min);
+    let ratio = (max > 0.0).then(|| min / max);
+    (Some(max - min), ratio, max == 0.0)
+}
+
+fn disparities(groups: &[GroupMetrics]) -> (Disparities, Vec<String>) {
+    let mut notes = Vec::new();
+    let (dp_diff, dp_ratio, dp_zero) = spread(groups, |g| g.selection_rate);
+    let (tpr_diff, tpr_ratio, tpr_zero) = spread(groups, |g| g.tpr);
+    let (fpr_diff, fpr_ratio, fpr_zero) = spread(groups, |g| g.fpr);
+    for (zero, metric) in [
+        (dp_zero, "selection rate"),
+        (tpr_zero, "true positive rate"),
+        (fpr_zero, "false positive rate"),
+    ] {
+        if zero {
+            notes.push(format!(
+                "every group's {metric} is 0, so ratios over it are undefined (0/0), not infinite"
+            ));
+        }
+    }
+    let both = |a: Option<f64>, b: Option<f64>, f: fn(f64, f64) -> f64| match (a, b) {
+        (Some(a), Some(b)) => Some(f(a, b)),
+        _ => None,
+    };
+    (
+        Disparities {
+            demographic_parity_difference: dp_diff,
+            demographic_parity_ratio: dp_ratio,
+            equalized_odds_difference: both(tpr_diff, fpr_diff, f64::max),
+            equalized_odds_ratio: both(tpr_ratio, fpr_ratio, f64::min),
+            equal_opportunity_difference: tpr_diff,
+            equal_opportunity_ratio: tpr_ratio,
+        },
+        notes,
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,14 @@
+//! Fairness and drift metrics for AI systems: the numbers behind verification (A.6.2.4),
+//! data quality (A.7.4) and monitoring (9.1).
+//!
+//! Every metric is a function of counts, so the engine reads its input once, keeps
+//! per-group counters that merge by addition, and derives rates at the end. Definitions
+//! follow Fairlearn's (`docs/metrics.md`). No database, no HTTP.
+
+pub mod confusion;
+pub mod fairness;
+pub mod input;
+pub mod stats;
+
+pub use fairness::{FairnessParams, FairnessReport, evaluate_fairness};
+pub use input::InputError;

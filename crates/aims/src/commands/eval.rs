@@ -1,0 +1,175 @@
+//! `aims eval fairness`: group fairness of a binary classifier from a CSV file, as JSON
+//! for pipelines or as a table for people.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use aims_analytics::fairness::GroupMetrics;
+use aims_analytics::{FairnessParams, FairnessReport, evaluate_fairness};
+use anyhow::Context;
+use clap::Args;
+
+use crate::cli::Format;
+
+#[derive(Debug, Args)]
+pub struct FairnessArgs {
+    /// The file to evaluate: CSV with a header row, plain or gzip-compressed (chosen by content).
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// Column with the true outcome.
+    #[arg(long, value_name = "COL")]
+    pub label: String,
+    /// Column with the model's decision.
+    #[arg(long, value_name = "COL")]
+    pub prediction: String,
+    /// Column with the model's score, for the ROC AUC per group.
+    #[arg(long, value_name = "COL")]
+    pub score: Option<String>,
+    /// Sensitive columns; groups are every combination of their values, and each on its own.
+    #[arg(long, value_name = "COL,...", value_delimiter = ',', required = true)]
+    pub sensitive: Vec<String>,
+    /// The value meaning "positive" in the label and prediction columns (default: 1/true).
+    #[arg(long, value_name = "VALUE")]
+    pub positive_label: Option<String>,
+    /// Groups with fewer rows get a warning.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub min_group_size: u64,
+    /// Field separator of the CSV file.
+    #[arg(long, value_name = "CHAR", default_value = ",")]
+    pub delimiter: char,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+pub fn fairness(args: &FairnessArgs) -> anyhow::Result<ExitCode> {
+    if !args.delimiter.is_ascii() {
+        anyhow::bail!(
+            "--delimiter must be a single ASCII character, got `{}`",
+            args.delimiter
+        );
+    }
+    let params = FairnessParams {
+        label: args.label.clone(),
+        prediction: args.prediction.clone(),
+        score: args.score.clone(),
+        sensitive: args.sensitive.clone(),
+        positive_label: args.positive_label.clone(),
+        min_group_size: args.min_group_size,
+        delimiter: args.delimiter as u8,
+    };
+    let report = evaluate_fairness(&args.input, &params).context("aims eval fairness")?;
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Table => print!("{}", table(&report, std::io::stdout().is_terminal())),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rate(value: Option<f64>) -> String {
+    value.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.3}"))
+}
+
+/// The group a person should look at first: the lowest true positive rate (the group the
+/// model misses most), else the lowest selection rate.
+fn worst(groups: &[GroupMetrics]) -> Option<usize> {
+    let by = |f: fn(&GroupMetrics) -> Option<f64>| {
+        groups
+            .iter()
+            .enumerate()
+            .filter_map(|(i, g)| f(g).map(|v| (i, v)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i)
+    };
+    by(|g| g.tpr).or_else(|| by(|g| g.selection_rate))
+}
+
+fn table(report: &FairnessReport, colour: bool) -> String {
+    let headers = [
+        "GROUP",
+        "COUNT",
+        "SELECTION",
+        "ACCURACY",
+        "PRECISION",
+        "TPR",
+        "FPR",
+    ];
+    let row = |name: String, g: &GroupMetrics| -> [String; 7] {
+        [
+            name,
+            g.count.to_string(),
+            rate(g.selection_rate),
+            rate(g.accuracy),
+            rate(g.precision),
+            rate(g.tpr),
+            rate(g.fpr),
+        ]
+    };
+    let mut rows = vec![row("(all)".into(), &report.overall)];
+    for g in &report.groups {
+        let name = g
+            .group
+            .as_ref()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default();
+        rows.push(row(name, g));
+    }
+    let worst_row = worst(&report.groups).map(|i| i + 1);
+    let mut widths = headers.map(str::len);
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let format_row = |cells: &[String]| -> String {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                if i == 0 {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
+            .collect();
+        padded.join("  ").trim_end().to_owned()
+    };
+    let mut out = format_row(&headers.map(String::from)) + "\n";
+    for (i, r) in rows.iter().enumerate() {
+        let line = format_row(r);
+        if Some(i) == worst_row && colour {
+            out.push_str(&format!("\x1b[1;31m{line}\x1b[0m\n"));
+        } else if Some(i) == worst_row {
+            out.push_str(&format!("{line}   <- worst\n"));
+        } else {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    let d = &report.disparities;
+    out.push_str(&format!(
+        "\n{} rows. Between groups: demographic parity difference {} ratio {}; equalized odds difference {} ratio {}; equal opportunity difference {} ratio {}.\n",
+        report.rows,
+        rate(d.demographic_parity_difference),
+        rate(d.demographic_parity_ratio),
+        rate(d.equalized_odds_difference),
+        rate(d.equalized_odds_ratio),
+        rate(d.equal_opportunity_difference),
+        rate(d.equal_opportunity_ratio)
+    ));
+    out.push_str(&format!(
+        "Four-fifths rule (selection-rate ratio >= {}): {}.\n",
+        report.four_fifths.threshold, report.four_fifths.verdict
+    ));
+    for warning in &report.warnings {
+        out.push_str(&format!("warning: {warning}\n"));
+    }
+    out
+}
