@@ -197,49 +197,89 @@ pub struct FairnessReport {
 }
 
 /// How label and prediction values map to positive and negative.
+#[derive(Clone)]
 struct Binary {
     column: &'static str,
     positive: Option<String>,
-    seen: Vec<String>,
+    /// With an explicit positive value: the distinct values seen, with the line of each.
+    seen: Vec<(String, u64)>,
 }
 
 impl Binary {
-    fn parse(&mut self, value: &str, path: &Path, line: u64) -> Result<bool, InputError> {
-        let value = value.trim();
-        let row_error = |message: String| InputError::Row {
-            path: path.to_owned(),
-            line,
-            message,
-        };
+    fn parse(&mut self, value: &[u8], line: u64) -> Result<bool, String> {
+        let value = std::str::from_utf8(value)
+            .map_err(|_| format!("the {} column is not valid UTF-8", self.column))?
+            .trim();
         match &self.positive {
             Some(positive) => {
-                if !self.seen.iter().any(|s| s == value) {
+                if !self.seen.iter().any(|(s, _)| s == value) {
                     if self.seen.len() == 2 {
-                        return Err(row_error(format!(
-                            "the {} column holds a third value `{value}` besides `{}` and `{}`: it must be binary",
-                            self.column, self.seen[0], self.seen[1]
-                        )));
+                        return Err(self.third_value(value));
                     }
-                    self.seen.push(value.to_owned());
+                    self.seen.push((value.to_owned(), line));
                 }
                 Ok(value == positive)
             }
             None => match value.to_ascii_lowercase().as_str() {
                 "1" | "1.0" | "true" => Ok(true),
                 "0" | "0.0" | "false" => Ok(false),
-                _ => Err(row_error(format!(
+                _ => Err(format!(
                     "the {} column holds `{value}`; expected 1/0 or true/false, or name the positive value with --positive-label",
                     self.column
-                ))),
+                )),
             },
         }
     }
+
+    fn third_value(&self, value: &str) -> String {
+        format!(
+            "the {} column holds a third value `{value}` besides `{}` and `{}`: it must be binary",
+            self.column, self.seen[0].0, self.seen[1].0
+        )
+    }
+
+    /// Joins what two workers saw; a third distinct value is an error at the line where it
+    /// first appears in the file.
+    fn merge(&mut self, other: &Binary) -> Option<(u64, String)> {
+        for (value, line) in &other.seen {
+            match self.seen.iter_mut().find(|(v, _)| v == value) {
+                Some(known) => known.1 = known.1.min(*line),
+                None => self.seen.push((value.clone(), *line)),
+            }
+        }
+        self.seen.sort_by_key(|(_, line)| *line);
+        (self.seen.len() > 2).then(|| {
+            let (value, line) = self.seen[2].clone();
+            self.seen.truncate(2);
+            (line, self.third_value(&value))
+        })
+    }
 }
 
-/// Reads the file once and computes the report.
+/// What one worker has counted.
+struct Partial {
+    rows: u64,
+    label: Binary,
+    prediction: Binary,
+    interned: Vec<HashMap<Vec<u8>, u16>>,
+    names: Vec<Vec<String>>,
+    groups: HashMap<u64, GroupCounts>,
+}
+
+/// Reads the file once, on every core, and computes the report.
 pub fn evaluate_fairness(
     path: &Path,
     params: &FairnessParams,
+) -> Result<FairnessReport, InputError> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    evaluate_fairness_on(path, params, threads)
+}
+
+/// As [`evaluate_fairness`], on a given number of worker threads.
+pub fn evaluate_fairness_on(
+    path: &Path,
+    params: &FairnessParams,
+    threads: usize,
 ) -> Result<FairnessReport, InputError> {
     let invalid = |message: String| InputError::Invalid {
         path: path.to_owned(),
@@ -266,86 +306,135 @@ pub fn evaluate_fairness(
         .iter()
         .map(|s| input.column(s))
         .collect::<Result<_, _>>()?;
+    let last = sensitive_at
+        .iter()
+        .copied()
+        .chain([label_at, prediction_at])
+        .chain(score_at)
+        .max()
+        .unwrap_or(0);
 
-    let mut label = Binary {
-        column: "label",
+    let binary = |column| Binary {
+        column,
         positive: params.positive_label.clone(),
         seen: Vec::new(),
     };
-    let mut prediction = Binary {
-        column: "prediction",
-        positive: params.positive_label.clone(),
-        seen: Vec::new(),
+    let init = || Partial {
+        rows: 0,
+        label: binary("label"),
+        prediction: binary("prediction"),
+        interned: vec![HashMap::new(); sensitive_at.len()],
+        names: vec![Vec::new(); sensitive_at.len()],
+        groups: HashMap::new(),
     };
-    let mut interned: Vec<HashMap<String, u16>> = vec![HashMap::new(); sensitive_at.len()];
-    let mut names: Vec<Vec<String>> = vec![Vec::new(); sensitive_at.len()];
-    let mut groups: HashMap<u64, GroupCounts> = HashMap::new();
-    let mut record = csv::ByteRecord::new();
-    let mut rows = 0u64;
-    loop {
-        match input.reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(err) => {
-                let line = err.position().map_or(rows + 2, |p| p.line());
-                return Err(InputError::Row {
-                    path: path.to_owned(),
-                    line,
-                    message: err.to_string(),
-                });
-            }
-        }
-        rows += 1;
-        let line = record.position().map_or(rows + 1, |p| p.line());
-        let field = |i: usize| std::str::from_utf8(record.get(i).unwrap_or_default()).unwrap_or("");
-        let y = label.parse(field(label_at), path, line)?;
-        let y_hat = prediction.parse(field(prediction_at), path, line)?;
+    let work = |partial: &mut Partial, line: u64, text: &[u8]| -> Result<(), String> {
+        let mut fields = Vec::with_capacity(last + 1);
+        crate::scan::split_line(text, params.delimiter, last, &mut fields)?;
+        let y = partial.label.parse(&fields[label_at], line)?;
+        let y_hat = partial.prediction.parse(&fields[prediction_at], line)?;
         let mut key = 0u64;
         for (slot, at) in sensitive_at.iter().enumerate() {
-            let value = field(*at);
-            let id = match interned[slot].get(value) {
+            let value: &[u8] = &fields[*at];
+            let id = match partial.interned[slot].get(value) {
                 Some(id) => *id,
                 None => {
-                    if names[slot].len() >= MAX_VALUES_PER_COLUMN {
-                        return Err(InputError::Row {
-                            path: path.to_owned(),
-                            line,
-                            message: format!(
-                                "the sensitive column `{}` has more than {MAX_VALUES_PER_COLUMN} distinct values",
-                                params.sensitive[slot]
-                            ),
-                        });
+                    if partial.names[slot].len() >= MAX_VALUES_PER_COLUMN {
+                        return Err(format!(
+                            "the sensitive column `{}` has more than {MAX_VALUES_PER_COLUMN} distinct values",
+                            params.sensitive[slot]
+                        ));
                     }
-                    let id = names[slot].len() as u16;
-                    interned[slot].insert(value.to_owned(), id);
-                    names[slot].push(value.to_owned());
+                    let name = std::str::from_utf8(value).map_err(|_| {
+                        format!(
+                            "the sensitive column `{}` is not valid UTF-8",
+                            params.sensitive[slot]
+                        )
+                    })?;
+                    let id = partial.names[slot].len() as u16;
+                    partial.interned[slot].insert(value.to_vec(), id);
+                    partial.names[slot].push(name.to_owned());
                     id
                 }
             };
             key |= u64::from(id) << (16 * slot);
         }
-        let counts = groups.entry(key).or_default();
+        let counts = partial.groups.entry(key).or_default();
         counts.confusion.add(y, y_hat);
         if let Some(at) = score_at {
-            let raw = field(at).trim();
+            let raw = std::str::from_utf8(&fields[at]).unwrap_or("").trim();
             let score: f64 = raw
                 .parse()
                 .ok()
                 .filter(|s: &f64| s.is_finite())
-                .ok_or_else(|| InputError::Row {
-                    path: path.to_owned(),
-                    line,
-                    message: format!("the score column holds `{raw}`; expected a finite number"),
+                .ok_or_else(|| {
+                    format!("the score column holds `{raw}`; expected a finite number")
                 })?;
             let entry = counts.scores.entry((score + 0.0).to_bits()).or_default();
             if y { entry.0 += 1 } else { entry.1 += 1 }
         }
+        partial.rows += 1;
+        Ok(())
+    };
+    let partials =
+        crate::scan::scan_lines(&mut input.stream, 2, threads, init, work).map_err(|e| {
+            InputError::Row {
+                path: path.to_owned(),
+                line: e.line,
+                message: e.message,
+            }
+        })?;
+
+    // Merge: every worker interned its own ids; re-key its groups by the values' names.
+    let mut merged = init();
+    for partial in partials {
+        for (mine, theirs) in [
+            (&mut merged.label, &partial.label),
+            (&mut merged.prediction, &partial.prediction),
+        ] {
+            if let Some((line, message)) = mine.merge(theirs) {
+                return Err(InputError::Row {
+                    path: path.to_owned(),
+                    line,
+                    message,
+                });
+            }
+        }
+        merged.rows += partial.rows;
+        for (key, counts) in partial.groups {
+            let mut global = 0u64;
+            for slot in 0..sensitive_at.len() {
+                let name = &partial.names[slot][((key >> (16 * slot)) & 0xffff) as usize];
+                let id = match merged.interned[slot].get(name.as_bytes()) {
+                    Some(id) => *id,
+                    None => {
+                        if merged.names[slot].len() >= MAX_VALUES_PER_COLUMN {
+                            return Err(invalid(format!(
+                                "the sensitive column `{}` has more than {MAX_VALUES_PER_COLUMN} distinct values",
+                                params.sensitive[slot]
+                            )));
+                        }
+                        let id = merged.names[slot].len() as u16;
+                        merged.interned[slot].insert(name.as_bytes().to_vec(), id);
+                        merged.names[slot].push(name.clone());
+                        id
+                    }
+                };
+                global |= u64::from(id) << (16 * slot);
+            }
+            merged.groups.entry(global).or_default().merge(&counts);
+        }
     }
-    if rows == 0 {
+    if merged.rows == 0 {
         return Err(invalid("the file has a header row but no data rows".into()));
     }
     let positive_label = params.positive_label.clone().unwrap_or_else(|| "1".into());
-    Ok(build_report(params, rows, positive_label, &names, groups))
+    Ok(build_report(
+        params,
+        merged.rows,
+        positive_label,
+        &merged.names,
+        merged.groups,
+    ))
 }
 
 fn build_report(

@@ -2,7 +2,7 @@
 //! problem names the file and, where there is one, the line.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -34,10 +34,11 @@ pub enum InputError {
     Invalid { path: PathBuf, message: String },
 }
 
-/// A CSV reader over a plain or gzip-compressed file, with its header row read.
+/// A plain or gzip-compressed delimited file with its header row read; `stream` is
+/// positioned at the first data line (line 2).
 pub struct CsvInput {
     pub path: PathBuf,
-    pub reader: csv::Reader<Box<dyn Read>>,
+    pub stream: BufReader<Box<dyn Read + Send>>,
     pub headers: Vec<String>,
 }
 
@@ -56,7 +57,7 @@ impl CsvInput {
             });
         }
         let file = File::open(path).map_err(open_error)?;
-        let source: Box<dyn Read> = match &magic[..read] {
+        let source: Box<dyn Read + Send> = match &magic[..read] {
             [0x1f, 0x8b, ..] => Box::new(flate2::read::MultiGzDecoder::new(
                 BufReader::with_capacity(1 << 16, file),
             )),
@@ -74,13 +75,17 @@ impl CsvInput {
             }
             _ => Box::new(file),
         };
+        let mut stream = BufReader::with_capacity(1 << 16, source);
+        let mut header = Vec::new();
+        stream.read_until(b'\n', &mut header).map_err(open_error)?;
         let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
             .delimiter(delimiter)
-            .buffer_capacity(1 << 18)
-            .from_reader(source);
-        let headers: Vec<String> = match reader.headers() {
-            Ok(h) if h.iter().any(|c| !c.trim().is_empty()) => {
-                h.iter().map(|c| c.trim().to_owned()).collect()
+            .from_reader(header.as_slice());
+        let mut record = csv::StringRecord::new();
+        let headers: Vec<String> = match reader.read_record(&mut record) {
+            Ok(true) if record.iter().any(|c| !c.trim().is_empty()) => {
+                record.iter().map(|c| c.trim().to_owned()).collect()
             }
             Ok(_) => {
                 return Err(InputError::Empty {
@@ -96,7 +101,7 @@ impl CsvInput {
         };
         Ok(CsvInput {
             path: path.to_owned(),
-            reader,
+            stream,
             headers,
         })
     }

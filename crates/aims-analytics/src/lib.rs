@@ -8,6 +8,7 @@
 pub mod confusion;
 pub mod fairness;
 pub mod input;
+pub mod scan;
 pub mod stats;
 
 pub use fairness::{FairnessParams, FairnessReport, evaluate_fairness};

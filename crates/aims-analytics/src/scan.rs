@@ -1,0 +1,262 @@
+//! Reading a delimited text file on every core: one thread cuts the byte stream into
+//! blocks that end at a line break, worker threads split the lines they receive, and each
+//! worker keeps its own state, merged by the caller at the end. Memory stays bounded by
+//! the block size times the queue length, whatever the size of the file.
+
+use std::borrow::Cow;
+use std::io::Read;
+use std::sync::Mutex;
+use std::sync::mpsc::sync_channel;
+
+/// Size of one block handed to a worker.
+const BLOCK_BYTES: usize = 4 << 20;
+
+/// A problem on one line of the input (lines count from 1, the header included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    pub line: u64,
+    pub message: String,
+}
+
+/// Splits one line into its fields, up to and including index `last`. Lines without a
+/// quote are split directly on the delimiter; a line with quotes goes through the CSV
+/// parser, so quoted delimiters are handled. (A quoted field spanning lines is not supported.)
+pub fn split_line<'a>(
+    line: &'a [u8],
+    delimiter: u8,
+    last: usize,
+    out: &mut Vec<Cow<'a, [u8]>>,
+) -> Result<(), String> {
+    out.clear();
+    if memchr::memchr(b'"', line).is_none() {
+        for field in line.split(|b| *b == delimiter) {
+            out.push(Cow::Borrowed(field));
+            if out.len() > last {
+                break;
+            }
+        }
+    } else {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .delimiter(delimiter)
+            .from_reader(line);
+        let mut record = csv::ByteRecord::new();
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => out.extend(record.iter().take(last + 1).map(|f| Cow::Owned(f.to_vec()))),
+            Ok(false) => {}
+            Err(err) => return Err(format!("cannot split the line: {err}")),
+        }
+        if record.iter().any(|f| f.contains(&b'\n')) || reader.position().line() > 1 {
+            return Err("a quoted field spans lines, which aims does not read".into());
+        }
+    }
+    if out.len() <= last {
+        return Err(format!(
+            "expected at least {} fields, found {}",
+            last + 1,
+            out.len()
+        ));
+    }
+    Ok(())
+}
+
+/// Feeds every line of `source` (after the header) to `work` on `threads` workers, each
+/// with its own state from `init`. Returns the states, or the error of the earliest line.
+pub fn scan_lines<S, I, W>(
+    source: &mut dyn Read,
+    first_line: u64,
+    threads: usize,
+    init: I,
+    work: W,
+) -> Result<Vec<S>, LineError>
+where
+    S: Send,
+    I: Fn() -> S + Sync,
+    W: Fn(&mut S, u64, &[u8]) -> Result<(), String> + Sync,
+{
+    let threads = threads.max(1);
+    let (sender, receiver) = sync_channel::<(u64, Vec<u8>)>(threads * 2);
+    let receiver = Mutex::new(receiver);
+    let first_error: Mutex<Option<LineError>> = Mutex::new(None);
+    let failed = std::sync::atomic::AtomicBool::new(false);
+
+    let states = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut state = init();
+                    loop {
+                        let next = receiver.lock().map(|r| r.recv());
+                        let Ok(Ok((mut line, block))) = next else {
+                            break;
+                        };
+                        for text in block.split(|b| *b == b'\n') {
+                            let text = text.strip_suffix(b"\r").unwrap_or(text);
+                            if !text.is_empty() {
+                                if let Err(message) = work(&mut state, line, text) {
+                                    failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                                    let mut slot =
+                                        first_error.lock().unwrap_or_else(|p| p.into_inner());
+                                    if slot.as_ref().is_none_or(|e| line < e.line) {
+                                        *slot = Some(LineError { line, message });
+                                    }
+                                    break;
+                                }
+                            }
+                            line += 1;
+                        }
+                    }
+                    state
+                })
+            })
+            .collect();
+
+        let read_result = feed(source, first_line, &sender, &failed);
+        drop(sender);
+        let states: Vec<S> = workers.into_iter().filter_map(|w| w.join().ok()).collect();
+        (read_result, states)
+    });
+    let (read_result, states) = states;
+    if let Some(error) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(error);
+    }
+    read_result?;
+    Ok(states)
+}
+
+/// Reads blocks, cuts each at its last line break, and sends them with their first line number.
+fn feed(
+    source: &mut dyn Read,
+    first_line: u64,
+    sender: &std::sync::mpsc::SyncSender<(u64, Vec<u8>)>,
+    failed: &std::sync::atomic::AtomicBool,
+) -> Result<(), LineError> {
+    let mut carry: Vec<u8> = Vec::new();
+    let mut line = first_line;
+    loop {
+        if failed.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(());
+        }
+        let mut block = std::mem::take(&mut carry);
+        let start = block.len();
+        block.resize(start + BLOCK_BYTES, 0);
+        let mut filled = start;
+        while filled < block.len() {
+            match source.read(&mut block[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(err) => {
+                    return Err(LineError {
+                        line,
+                        message: format!("cannot read further: {err}"),
+                    });
+                }
+            }
+        }
+        block.truncate(filled);
+        let at_end = filled < start + BLOCK_BYTES;
+        if !at_end {
+            match memchr::memrchr(b'\n', &block) {
+                Some(cut) => carry = block.split_off(cut + 1),
+                // A line longer than a block: keep reading into the same block.
+                None => {
+                    carry = block;
+                    continue;
+                }
+            }
+        }
+        let lines = memchr::memchr_iter(b'\n', &block).count() as u64
+            + u64::from(!block.ends_with(b"\n") && !block.is_empty());
+        if !block.is_empty() && sender.send((line, block)).is_err() {
+            return Ok(());
+        }
+        line += lines;
+        if at_end {
+            return Ok(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_plain_and_quoted_lines() {
+        let mut out = Vec::new();
+        split_line(b"a,b,c,d", b',', 2, &mut out).unwrap();
+        assert_eq!(out, [&b"a"[..], b"b", b"c"].map(Cow::Borrowed));
+        split_line(b"\"x, y\",2,3", b',', 1, &mut out).unwrap();
+        assert_eq!(out[0].as_ref(), b"x, y");
+        assert!(
+            split_line(b"a,b", b',', 2, &mut out)
+                .unwrap_err()
+                .contains("expected at least 3 fields, found 2")
+        );
+    }
+
+    #[test]
+    fn every_line_is_seen_once_with_its_number_across_blocks_and_threads() {
+        let text: String = (0..50_000).map(|i| format!("{i},{}\n", i * 2)).collect();
+        let states = scan_lines(
+            &mut text.as_bytes(),
+            2,
+            3,
+            || (0u64, 0u64),
+            |s, line, l| {
+                let n: u64 = std::str::from_utf8(l)
+                    .unwrap()
+                    .split(',')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert_eq!(line, n + 2, "line numbers follow the input");
+                s.0 += 1;
+                s.1 += n;
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(states.iter().map(|s| s.0).sum::<u64>(), 50_000);
+        assert_eq!(
+            states.iter().map(|s| s.1).sum::<u64>(),
+            (0..50_000u64).sum::<u64>()
+        );
+    }
+
+    #[test]
+    fn the_earliest_error_wins() {
+        let text: String = (0..200_000)
+            .map(|i| {
+                if i % 70_000 == 69_999 {
+                    "bad\n".to_string()
+                } else {
+                    format!("{i}\n")
+                }
+            })
+            .collect();
+        let err = scan_lines(
+            &mut text.as_bytes(),
+            2,
+            2,
+            || (),
+            |_, _, l| {
+                if l == b"bad" {
+                    Err("bad line".into())
+                } else {
+                    Ok(())
+                }
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            LineError {
+                line: 70_001,
+                message: "bad line".into()
+            }
+        );
+    }
+}
