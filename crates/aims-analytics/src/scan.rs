@@ -92,16 +92,16 @@ where
                         };
                         for text in block.split(|b| *b == b'\n') {
                             let text = text.strip_suffix(b"\r").unwrap_or(text);
-                            if !text.is_empty() {
-                                if let Err(message) = work(&mut state, line, text) {
-                                    failed.store(true, std::sync::atomic::Ordering::Relaxed);
-                                    let mut slot =
-                                        first_error.lock().unwrap_or_else(|p| p.into_inner());
-                                    if slot.as_ref().is_none_or(|e| line < e.line) {
-                                        *slot = Some(LineError { line, message });
-                                    }
-                                    break;
+                            if !text.is_empty()
+                                && let Err(message) = work(&mut state, line, text)
+                            {
+                                failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                                let mut slot =
+                                    first_error.lock().unwrap_or_else(|p| p.into_inner());
+                                if slot.as_ref().is_none_or(|e| line < e.line) {
+                                    *slot = Some(LineError { line, message });
                                 }
+                                break;
                             }
                             line += 1;
                         }
