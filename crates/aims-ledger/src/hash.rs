@@ -1,0 +1,222 @@
+//! The 32-byte SHA-256 value that every part of the ledger is built from, and its one text
+//! form: 64 lowercase hexadecimal digits.
+//!
+//! Hex is written by hand here: it is a dozen lines, and a dependency for it would cost
+//! more compile time than it saves.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+/// A SHA-256 value: an entry hash, a state hash, a Merkle node or a tree root.
+///
+/// Its text form (in `Display`, `FromStr` and serde) is 64 hexadecimal digits, written in
+/// lowercase; either case is accepted when parsed.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, std::hash::Hash, Default)]
+pub struct Hash(pub [u8; 32]);
+
+impl Hash {
+    /// 32 zero bytes: the previous-entry hash of the first entry.
+    pub const ZERO: Hash = Hash([0; 32]);
+
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The 64 lowercase hex digits.
+    pub fn to_hex(&self) -> String {
+        encode_hex(&self.0)
+    }
+
+    /// Parses 64 hex digits (either case).
+    pub fn from_hex(text: &str) -> Result<Hash, HexError> {
+        let mut bytes = [0u8; 32];
+        decode_hex_into(text, &mut bytes)?;
+        Ok(Hash(bytes))
+    }
+}
+
+/// SHA-256 of `data`.
+pub fn sha256(data: &[u8]) -> Hash {
+    Hash(Sha256::digest(data).into())
+}
+
+impl fmt::Display for Hash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_hex(f, &self.0)
+    }
+}
+
+impl fmt::Debug for Hash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Hash(")?;
+        write_hex(f, &self.0)?;
+        f.write_str(")")
+    }
+}
+
+impl FromStr for Hash {
+    type Err = HexError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Hash::from_hex(text)
+    }
+}
+
+impl Serialize for Hash {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Formatting into a stack buffer keeps serialisation of large proofs allocation-free.
+        let mut buf = [0u8; 64];
+        hex_into(&self.0, &mut buf);
+        // Only ASCII hex digits were written, so this cannot fail; fall back to the slow
+        // path rather than assert it.
+        match std::str::from_utf8(&buf) {
+            Ok(text) => serializer.serialize_str(text),
+            Err(_) => serializer.serialize_str(&self.to_hex()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Hash {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct HashVisitor;
+        impl Visitor<'_> for HashVisitor {
+            type Value = Hash;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a SHA-256 hash as 64 hex digits")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Hash, E> {
+                Hash::from_hex(text).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(HashVisitor)
+    }
+}
+
+/// A hex string that could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum HexError {
+    /// The text has the wrong number of digits for the value.
+    #[error("expected {expected} hex digits, found {found} characters")]
+    Length {
+        /// Digits expected.
+        expected: usize,
+        /// Characters found.
+        found: usize,
+    },
+    /// A character that is not a hex digit.
+    #[error("invalid hex digit {character:?} at position {position}")]
+    Digit {
+        /// The offending character.
+        character: char,
+        /// Its byte position, from 0.
+        position: usize,
+    },
+}
+
+const DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+fn hex_into(bytes: &[u8], out: &mut [u8]) {
+    for (pair, byte) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0x0f)];
+    }
+}
+
+fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    for byte in bytes {
+        write!(f, "{byte:02x}")?;
+    }
+    Ok(())
+}
+
+/// Lowercase hex of any byte string.
+pub(crate) fn encode_hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    out
+}
+
+/// Decodes exactly `out.len()` bytes of hex (either case) into `out`.
+pub(crate) fn decode_hex_into(text: &str, out: &mut [u8]) -> Result<(), HexError> {
+    let expected = out.len() * 2;
+    if text.len() != expected {
+        return Err(HexError::Length {
+            expected,
+            found: text.chars().count(),
+        });
+    }
+    let digit = |position: usize, byte: u8| -> Result<u8, HexError> {
+        match byte {
+            b'0'..=b'9' => Ok(byte - b'0'),
+            b'a'..=b'f' => Ok(byte - b'a' + 10),
+            b'A'..=b'F' => Ok(byte - b'A' + 10),
+            _ => Err(HexError::Digit {
+                // The text may hold multi-byte characters; name the one starting here.
+                character: text
+                    .get(position..)
+                    .and_then(|rest| rest.chars().next())
+                    .unwrap_or(char::REPLACEMENT_CHARACTER),
+                position,
+            }),
+        }
+    };
+    let raw = text.as_bytes();
+    for (i, slot) in out.iter_mut().enumerate() {
+        let hi = digit(2 * i, raw[2 * i])?;
+        let lo = digit(2 * i + 1, raw[2 * i + 1])?;
+        *slot = (hi << 4) | lo;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trips_and_accepts_upper_case() {
+        let hash = sha256(b"");
+        assert_eq!(
+            hash.to_hex(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(Hash::from_hex(&hash.to_hex().to_uppercase()), Ok(hash));
+        assert_eq!(hash.to_string(), hash.to_hex());
+        let json = serde_json::to_string(&hash).unwrap();
+        assert_eq!(json, format!("\"{}\"", hash.to_hex()));
+        assert_eq!(serde_json::from_str::<Hash>(&json).unwrap(), hash);
+    }
+
+    #[test]
+    fn bad_hex_is_an_error_not_a_panic() {
+        assert_eq!(
+            Hash::from_hex("abc"),
+            Err(HexError::Length {
+                expected: 64,
+                found: 3
+            })
+        );
+        let mut text = "0".repeat(63);
+        text.push('g');
+        assert!(matches!(
+            Hash::from_hex(&text),
+            Err(HexError::Digit {
+                character: 'g',
+                position: 63
+            })
+        ));
+        // A multi-byte character whose byte length happens to make 64 bytes.
+        let text = format!("é{}", "0".repeat(62));
+        assert!(matches!(Hash::from_hex(&text), Err(HexError::Digit { .. })));
+        assert!(serde_json::from_str::<Hash>("12").is_err());
+    }
+}
