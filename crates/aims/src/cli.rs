@@ -40,6 +40,9 @@ pub enum Command {
     /// Evaluate a model's outputs: fairness across groups.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Frameworks and crosswalks: validate library files, list and show frameworks, import.
+    #[command(subcommand)]
+    Library(crate::commands::library::LibraryCommand),
 }
 
 #[derive(Debug, Subcommand)]

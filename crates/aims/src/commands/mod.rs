@@ -4,6 +4,7 @@
 pub mod eval;
 mod init;
 pub use init::ADMIN_USERNAME;
+pub mod library;
 mod serve;
 mod systems;
 mod transfer;
@@ -27,6 +28,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCod
         Command::Export(ExportCommand::Openapi { output }) => transfer::export_openapi(&output),
         Command::Import(args) => transfer::import(&settings, &args.file).await,
         Command::Eval(EvalCommand::Fairness(args)) => eval::fairness(&args),
+        Command::Library(command) => library::run(command),
     }
 }
 

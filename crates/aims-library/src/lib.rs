@@ -1,0 +1,56 @@
+//! The library of frameworks and crosswalks: the `aims-framework/1` and `aims-crosswalk/1`
+//! file formats (see `docs/library-format.md`), their loader and validator, the library
+//! bundled with aims, and the import of CISO Assistant library files.
+//!
+//! Everything here is plain data and files: no HTTP, no database. Loading is all-or-nothing
+//! and returns a new [`Library`]; validation reports every problem as
+//! `file:line: field: message`.
+//!
+//! ```no_run
+//! let library = aims_library::load_dir(std::path::Path::new("library"))?;
+//! let iso = library.framework("iso-iec-42001-2023").expect("bundled");
+//! for control in iso.children("A.6") {
+//!     println!("{} {}", control.ref_, control.title);
+//! }
+//! # Ok::<(), aims_library::LoadError>(())
+//! ```
+
+mod ciso;
+mod decode;
+mod emit;
+mod load;
+mod model;
+mod problem;
+mod yaml;
+
+pub use ciso::{Imported, import_ciso, import_ciso_source};
+pub use decode::{CROSSWALK_FORMAT, FRAMEWORK_FORMAT, MAX_DEPTH, MAX_NODES, MAX_TEXT, valid_id};
+pub use emit::{crosswalk_to_yaml, framework_to_yaml};
+pub use load::{
+    Document, MAX_FILE_BYTES, Source, load_dir, load_file, load_layers, load_source, read_dir,
+    read_source, validate, validate_over,
+};
+pub use model::{Crosswalk, Framework, Library, Mapping, MappingView, Node, NodeKind, Relation};
+pub use problem::{LoadError, Problem};
+pub use yaml::{MAX_NESTING, MAX_VALUES};
+
+mod bundled {
+    include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+}
+
+/// The files of the library bundled with aims (`library/` in the repository), embedded at
+/// build time. Their paths read `library/frameworks/…` in messages.
+pub fn bundled_sources() -> Vec<Source> {
+    bundled::BUNDLED
+        .iter()
+        .map(|(name, text)| Source {
+            path: std::path::Path::new("library").join(name),
+            text: (*text).to_owned(),
+        })
+        .collect()
+}
+
+/// The bundled library, checked like any other (a test makes sure it loads).
+pub fn bundled() -> Result<Library, LoadError> {
+    load_layers(&[bundled_sources()])
+}
