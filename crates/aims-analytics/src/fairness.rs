@@ -2,6 +2,8 @@
 //! between-group disparities Fairlearn defines, from one pass over the input.
 
 use std::collections::{BTreeMap, HashMap};
+
+use rustc_hash::FxHashMap;
 use std::path::Path;
 
 use serde::Serialize;
@@ -261,9 +263,10 @@ struct Partial {
     rows: u64,
     label: Binary,
     prediction: Binary,
-    interned: Vec<HashMap<Vec<u8>, u16>>,
+    interned: Vec<FxHashMap<Vec<u8>, u16>>,
     names: Vec<Vec<String>>,
-    groups: HashMap<u64, GroupCounts>,
+    groups: FxHashMap<u64, GroupCounts>,
+    splitter: crate::scan::Splitter,
 }
 
 /// Reads the file once, on every core, and computes the report.
@@ -323,18 +326,21 @@ pub fn evaluate_fairness_on(
         rows: 0,
         label: binary("label"),
         prediction: binary("prediction"),
-        interned: vec![HashMap::new(); sensitive_at.len()],
+        interned: vec![FxHashMap::default(); sensitive_at.len()],
         names: vec![Vec::new(); sensitive_at.len()],
-        groups: HashMap::new(),
+        groups: FxHashMap::default(),
+        splitter: crate::scan::Splitter::default(),
     };
     let work = |partial: &mut Partial, line: u64, text: &[u8]| -> Result<(), String> {
-        let mut fields = Vec::with_capacity(last + 1);
-        crate::scan::split_line(text, params.delimiter, last, &mut fields)?;
-        let y = partial.label.parse(&fields[label_at], line)?;
-        let y_hat = partial.prediction.parse(&fields[prediction_at], line)?;
+        partial.splitter.split(text, params.delimiter, last)?;
+        let fields = &partial.splitter;
+        let y = partial.label.parse(fields.field(text, label_at), line)?;
+        let y_hat = partial
+            .prediction
+            .parse(fields.field(text, prediction_at), line)?;
         let mut key = 0u64;
         for (slot, at) in sensitive_at.iter().enumerate() {
-            let value: &[u8] = &fields[*at];
+            let value = fields.field(text, *at);
             let id = match partial.interned[slot].get(value) {
                 Some(id) => *id,
                 None => {
@@ -361,7 +367,9 @@ pub fn evaluate_fairness_on(
         let counts = partial.groups.entry(key).or_default();
         counts.confusion.add(y, y_hat);
         if let Some(at) = score_at {
-            let raw = std::str::from_utf8(&fields[at]).unwrap_or("").trim();
+            let raw = std::str::from_utf8(fields.field(text, at))
+                .unwrap_or("")
+                .trim();
             let score: f64 = raw
                 .parse()
                 .ok()
@@ -442,7 +450,7 @@ fn build_report(
     rows: u64,
     positive_label: String,
     names: &[Vec<String>],
-    groups: HashMap<u64, GroupCounts>,
+    groups: FxHashMap<u64, GroupCounts>,
 ) -> FairnessReport {
     let with_score = params.score.is_some();
     let value_of =

@@ -3,7 +3,6 @@
 //! worker keeps its own state, merged by the caller at the end. Memory stays bounded by
 //! the block size times the queue length, whatever the size of the file.
 
-use std::borrow::Cow;
 use std::io::Read;
 use std::sync::Mutex;
 use std::sync::mpsc::sync_channel;
@@ -18,46 +17,67 @@ pub struct LineError {
     pub message: String,
 }
 
-/// Splits one line into its fields, up to and including index `last`. Lines without a
-/// quote are split directly on the delimiter; a line with quotes goes through the CSV
-/// parser, so quoted delimiters are handled. (A quoted field spanning lines is not supported.)
-pub fn split_line<'a>(
-    line: &'a [u8],
-    delimiter: u8,
-    last: usize,
-    out: &mut Vec<Cow<'a, [u8]>>,
-) -> Result<(), String> {
-    out.clear();
-    if memchr::memchr(b'"', line).is_none() {
-        for field in line.split(|b| *b == delimiter) {
-            out.push(Cow::Borrowed(field));
-            if out.len() > last {
-                break;
+/// Splits lines into fields without allocating per line: plain lines are cut on the
+/// delimiter in place; a line with quotes goes through the CSV parser, so quoted
+/// delimiters are handled. (A quoted field spanning lines is not supported.)
+#[derive(Debug, Default)]
+pub struct Splitter {
+    ranges: Vec<(usize, usize)>,
+    owned: Vec<Vec<u8>>,
+    quoted: bool,
+}
+
+impl Splitter {
+    /// Splits `line` up to and including field `last`.
+    pub fn split(&mut self, line: &[u8], delimiter: u8, last: usize) -> Result<(), String> {
+        self.ranges.clear();
+        self.quoted = memchr::memchr(b'"', line).is_some();
+        if !self.quoted {
+            let mut start = 0;
+            for end in memchr::memchr_iter(delimiter, line) {
+                self.ranges.push((start, end));
+                start = end + 1;
+                if self.ranges.len() > last {
+                    return Ok(());
+                }
             }
+            self.ranges.push((start, line.len()));
+        } else {
+            self.owned.clear();
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .delimiter(delimiter)
+                .from_reader(line);
+            let mut record = csv::ByteRecord::new();
+            if let Err(err) = reader.read_byte_record(&mut record) {
+                return Err(format!("cannot split the line: {err}"));
+            }
+            if reader.position().line() > 1 || record.iter().any(|f| f.contains(&b'\n')) {
+                return Err("a quoted field spans lines, which aims does not read".into());
+            }
+            self.owned
+                .extend(record.iter().take(last + 1).map(<[u8]>::to_vec));
+            self.ranges.extend((0..self.owned.len()).map(|i| (i, i)));
         }
-    } else {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .delimiter(delimiter)
-            .from_reader(line);
-        let mut record = csv::ByteRecord::new();
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => out.extend(record.iter().take(last + 1).map(|f| Cow::Owned(f.to_vec()))),
-            Ok(false) => {}
-            Err(err) => return Err(format!("cannot split the line: {err}")),
+        if self.ranges.len() <= last {
+            return Err(format!(
+                "expected at least {} fields, found {}",
+                last + 1,
+                self.ranges.len()
+            ));
         }
-        if record.iter().any(|f| f.contains(&b'\n')) || reader.position().line() > 1 {
-            return Err("a quoted field spans lines, which aims does not read".into());
+        Ok(())
+    }
+
+    /// Field `i` of the line last split.
+    pub fn field<'a>(&'a self, line: &'a [u8], i: usize) -> &'a [u8] {
+        if self.quoted {
+            &self.owned[i]
+        } else {
+            let (start, end) = self.ranges[i];
+            &line[start..end]
         }
     }
-    if out.len() <= last {
-        return Err(format!(
-            "expected at least {} fields, found {}",
-            last + 1,
-            out.len()
-        ));
-    }
-    Ok(())
 }
 
 /// Feeds every line of `source` (after the header) to `work` on `threads` workers, each
@@ -90,7 +110,15 @@ where
                         let Ok(Ok((mut line, block))) = next else {
                             break;
                         };
-                        for text in block.split(|b| *b == b'\n') {
+                        let mut start = 0;
+                        let ends =
+                            memchr::memchr_iter(b'\n', &block).chain(std::iter::once(block.len()));
+                        for end in ends {
+                            if start > block.len() {
+                                break;
+                            }
+                            let text = &block[start..end];
+                            start = end + 1;
                             let text = text.strip_suffix(b"\r").unwrap_or(text);
                             if !text.is_empty()
                                 && let Err(message) = work(&mut state, line, text)
@@ -184,16 +212,27 @@ mod tests {
 
     #[test]
     fn splits_plain_and_quoted_lines() {
-        let mut out = Vec::new();
-        split_line(b"a,b,c,d", b',', 2, &mut out).unwrap();
-        assert_eq!(out, [&b"a"[..], b"b", b"c"].map(Cow::Borrowed));
-        split_line(b"\"x, y\",2,3", b',', 1, &mut out).unwrap();
-        assert_eq!(out[0].as_ref(), b"x, y");
+        let mut splitter = Splitter::default();
+        let line = b"a,b,c,d";
+        splitter.split(line, b',', 2).unwrap();
+        assert_eq!(
+            [0, 1, 2].map(|i| splitter.field(line, i)),
+            [&b"a"[..], b"b", b"c"]
+        );
+        let line = b"\"x, y\",2,3";
+        splitter.split(line, b',', 1).unwrap();
+        assert_eq!(
+            (splitter.field(line, 0), splitter.field(line, 1)),
+            (&b"x, y"[..], &b"2"[..])
+        );
         assert!(
-            split_line(b"a,b", b',', 2, &mut out)
+            splitter
+                .split(b"a,b", b',', 2)
                 .unwrap_err()
                 .contains("expected at least 3 fields, found 2")
         );
+        splitter.split(b"a,b,", b',', 2).unwrap();
+        assert_eq!(splitter.field(b"a,b,", 2), b"");
     }
 
     #[test]
