@@ -15,7 +15,7 @@ pub enum InputError {
     #[error("{path} is empty: expected a CSV file with a header row")]
     Empty { path: PathBuf },
     #[error(
-        "{path} is {what}, which this version of aims cannot read yet: convert it to CSV (plain or gzip)"
+        "{path} is {what}, which this version of aims cannot read yet: convert it to CSV (plain, gzip or zstd)"
     )]
     Unsupported { path: PathBuf, what: &'static str },
     #[error("{path}: no column named `{column}`; the columns are: {}", available.join(", "))]
@@ -58,15 +58,33 @@ impl CsvInput {
         }
         let file = File::open(path).map_err(open_error)?;
         let source: Box<dyn Read + Send> = match &magic[..read] {
-            [0x1f, 0x8b, ..] => Box::new(flate2::read::MultiGzDecoder::new(
-                BufReader::with_capacity(1 << 16, file),
-            )),
-            [0x28, 0xb5, 0x2f, 0xfd] => {
-                return Err(InputError::Unsupported {
-                    path: path.to_owned(),
-                    what: "zstd-compressed",
-                });
-            }
+            [0x1f, 0x8b, ..] => decode_on_thread(file, |file, send| {
+                let mut decoder =
+                    flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, file));
+                pump(&mut decoder, send, "gzip")
+            }),
+            [0x28, 0xb5, 0x2f, 0xfd] => decode_on_thread(file, |file, send| {
+                // A zstd file may hold several frames one after another; decode them all.
+                let mut source = BufReader::with_capacity(1 << 16, file);
+                loop {
+                    match source.fill_buf() {
+                        Ok([]) => return true,
+                        Ok(_) => {}
+                        Err(err) => return send(Err(err)),
+                    }
+                    let mut frame = match ruzstd::decoding::StreamingDecoder::new(&mut source) {
+                        Ok(frame) => frame,
+                        Err(err) => {
+                            return send(Err(std::io::Error::other(format!(
+                                "not valid zstd data: {err}"
+                            ))));
+                        }
+                    };
+                    if !pump(&mut frame, send, "zstd") {
+                        return false;
+                    }
+                }
+            }),
             b"PAR1" => {
                 return Err(InputError::Unsupported {
                     path: path.to_owned(),
@@ -116,6 +134,103 @@ impl CsvInput {
                 column: name.to_owned(),
                 available: self.headers.clone(),
             })
+    }
+}
+
+/// Runs a decompressor on its own thread, so decompression and parsing use different
+/// cores, and hands its output over in chunks. A decoding error reaches the reader as an
+/// error, never as an early end of file.
+fn decode_on_thread<F>(file: File, decode: F) -> Box<dyn Read + Send>
+where
+    F: FnOnce(File, &dyn Fn(std::io::Result<Vec<u8>>) -> bool) -> bool + Send + 'static,
+{
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Piece>(4);
+    std::thread::spawn(move || {
+        let send = |chunk: std::io::Result<Vec<u8>>| {
+            let piece = match chunk {
+                Ok(data) => Piece::Data(data),
+                Err(err) => Piece::Failed(err),
+            };
+            sender.send(piece).is_ok()
+        };
+        if decode(file, &send) {
+            let _ = sender.send(Piece::End);
+        }
+    });
+    Box::new(ChannelReader {
+        receiver,
+        chunk: Vec::new(),
+        at: 0,
+        ended: false,
+    })
+}
+
+/// Reads a decoder to its end in chunks; `false` when the receiving side has gone.
+fn pump(
+    decoder: &mut dyn Read,
+    send: &dyn Fn(std::io::Result<Vec<u8>>) -> bool,
+    format: &str,
+) -> bool {
+    loop {
+        let mut chunk = vec![0u8; 1 << 20];
+        match decoder.read(&mut chunk) {
+            Ok(0) => return true,
+            Ok(n) => {
+                chunk.truncate(n);
+                if !send(Ok(chunk)) {
+                    return false;
+                }
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(err) => {
+                return send(Err(std::io::Error::new(
+                    err.kind(),
+                    format!("the {format} data is damaged: {err}"),
+                )));
+            }
+        }
+    }
+}
+
+/// What the decoder thread sends. The end is explicit: a thread that stops without saying
+/// so (a panic in a decoder) is an error, not a short file.
+enum Piece {
+    Data(Vec<u8>),
+    End,
+    Failed(std::io::Error),
+}
+
+struct ChannelReader {
+    receiver: std::sync::mpsc::Receiver<Piece>,
+    chunk: Vec<u8>,
+    at: usize,
+    ended: bool,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.chunk.len() {
+            if self.ended {
+                return Ok(0);
+            }
+            match self.receiver.recv() {
+                Ok(Piece::Data(chunk)) => {
+                    self.chunk = chunk;
+                    self.at = 0;
+                }
+                Ok(Piece::End) => self.ended = true,
+                Ok(Piece::Failed(err)) => return Err(err),
+                Err(_) => {
+                    return Err(std::io::Error::other(
+                        "the decompressor stopped before the end of the data",
+                    ));
+                }
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.at);
+        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
     }
 }
 

@@ -193,3 +193,39 @@ fn small_groups_are_flagged() {
             .any(|w| w.contains("g=b has 1 rows, fewer than the minimum of 3"))
     );
 }
+
+#[test]
+fn zstd_input_with_several_frames_is_read_whole() {
+    let rows_a = b"y,y_hat,g\n1,1,a\n0,1,b\n";
+    let rows_b = b"1,0,a\n0,0,b\n";
+    let mut bytes =
+        ruzstd::encoding::compress_to_vec(&rows_a[..], ruzstd::encoding::CompressionLevel::Fastest);
+    bytes.extend(ruzstd::encoding::compress_to_vec(
+        &rows_b[..],
+        ruzstd::encoding::CompressionLevel::Fastest,
+    ));
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(&bytes).unwrap();
+    let report = evaluate_fairness(file.path(), &params(&["g"])).unwrap();
+    assert_eq!(report.rows, 4, "both frames are read");
+}
+
+#[test]
+fn damaged_compressed_input_is_an_error_not_a_short_file() {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let text: String = std::iter::once("y,y_hat,g\n".to_string())
+        .chain((0..50_000).map(|i| format!("{},1,g{}\n", i % 2, i % 7)))
+        .collect();
+    encoder.write_all(text.as_bytes()).unwrap();
+    let mut bytes = encoder.finish().unwrap();
+    bytes.truncate(bytes.len() / 2);
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(&bytes).unwrap();
+    let err = evaluate_fairness(file.path(), &params(&["g"]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("gzip data is damaged") || err.contains("cannot read further"),
+        "{err}"
+    );
+}

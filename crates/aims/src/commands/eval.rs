@@ -14,7 +14,7 @@ use crate::cli::Format;
 
 #[derive(Debug, Args)]
 pub struct FairnessArgs {
-    /// The file to evaluate: CSV with a header row, plain or gzip-compressed (chosen by content).
+    /// The file to evaluate: CSV with a header row, plain, gzip or zstd (chosen by content).
     #[arg(long, value_name = "FILE")]
     pub input: PathBuf,
     /// Column with the true outcome.
