@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rustc_hash::FxHashMap;
 use std::path::Path;
 
@@ -258,6 +260,20 @@ impl Binary {
     }
 }
 
+/// A reader that counts what passes through it.
+struct Counted<'a> {
+    inner: &'a mut dyn std::io::Read,
+    bytes: &'a AtomicU64,
+}
+
+impl std::io::Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 /// What one worker has counted.
 struct Partial {
     rows: u64,
@@ -283,6 +299,17 @@ pub fn evaluate_fairness_on(
     path: &Path,
     params: &FairnessParams,
     threads: usize,
+) -> Result<FairnessReport, InputError> {
+    evaluate_fairness_observed(path, params, threads, &AtomicU64::new(0))
+}
+
+/// As [`evaluate_fairness_on`], adding the number of (decompressed) bytes read so far to
+/// `bytes_read` as it goes, for a progress display.
+pub fn evaluate_fairness_observed(
+    path: &Path,
+    params: &FairnessParams,
+    threads: usize,
+    bytes_read: &AtomicU64,
 ) -> Result<FairnessReport, InputError> {
     let invalid = |message: String| InputError::Invalid {
         path: path.to_owned(),
@@ -383,14 +410,21 @@ pub fn evaluate_fairness_on(
         partial.rows += 1;
         Ok(())
     };
-    let partials =
-        crate::scan::scan_lines(&mut input.stream, 2, threads, init, work).map_err(|e| {
-            InputError::Row {
-                path: path.to_owned(),
-                line: e.line,
-                message: e.message,
-            }
-        })?;
+    let partials = crate::scan::scan_lines(
+        &mut Counted {
+            inner: &mut input.stream,
+            bytes: bytes_read,
+        },
+        2,
+        threads,
+        init,
+        work,
+    )
+    .map_err(|e| InputError::Row {
+        path: path.to_owned(),
+        line: e.line,
+        message: e.message,
+    })?;
 
     // Merge: every worker interned its own ids; re-key its groups by the values' names.
     let mut merged = init();

@@ -11,5 +11,5 @@ pub mod input;
 pub mod scan;
 pub mod stats;
 
-pub use fairness::{FairnessParams, FairnessReport, evaluate_fairness};
+pub use fairness::{FairnessParams, FairnessReport, evaluate_fairness, evaluate_fairness_observed};
 pub use input::InputError;

@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aims_analytics::fairness::GroupMetrics;
-use aims_analytics::{FairnessParams, FairnessReport, evaluate_fairness};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use aims_analytics::{FairnessParams, FairnessReport, evaluate_fairness_observed};
 use anyhow::Context;
 use clap::Args;
 
@@ -58,12 +61,46 @@ pub fn fairness(args: &FairnessArgs) -> anyhow::Result<ExitCode> {
         min_group_size: args.min_group_size,
         delimiter: args.delimiter as u8,
     };
-    let report = evaluate_fairness(&args.input, &params).context("aims eval fairness")?;
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let bytes_read = AtomicU64::new(0);
+    let done = AtomicBool::new(false);
+    let report = std::thread::scope(|scope| {
+        if std::io::stderr().is_terminal() {
+            scope.spawn(|| show_progress(&bytes_read, &done));
+        }
+        let report = evaluate_fairness_observed(&args.input, &params, threads, &bytes_read);
+        done.store(true, Ordering::Relaxed);
+        report
+    })
+    .context("aims eval fairness")?;
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Format::Table => print!("{}", table(&report, std::io::stdout().is_terminal())),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A progress line on standard error for inputs that take more than a second: bytes read
+/// (after decompression) and the rate.
+fn show_progress(bytes_read: &AtomicU64, done: &AtomicBool) {
+    let started = Instant::now();
+    let mut shown = false;
+    while !done.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(100));
+        let elapsed = started.elapsed().as_secs_f64();
+        if elapsed < 1.0 {
+            continue;
+        }
+        let megabytes = bytes_read.load(Ordering::Relaxed) as f64 / 1e6;
+        eprint!(
+            "\r{megabytes:.0} MB read, {:.0} MB/s, {elapsed:.1} s   ",
+            megabytes / elapsed
+        );
+        shown = true;
+    }
+    if shown {
+        eprint!("\r{}\r", " ".repeat(48));
+    }
 }
 
 fn rate(value: Option<f64>) -> String {
