@@ -7,6 +7,7 @@ pub mod account;
 pub mod history;
 pub mod inventory;
 pub mod listing;
+pub mod risk;
 pub mod role;
 pub mod validation;
 
