@@ -6,9 +6,14 @@
 //! follow Fairlearn's (`docs/metrics.md`). No database, no HTTP.
 
 pub mod confusion;
+mod dd;
 pub mod fairness;
+pub mod gamma;
 pub mod input;
+pub mod kolmogorov;
+pub mod ks;
 pub mod scan;
+pub mod sort;
 pub mod stats;
 
 pub use fairness::{FairnessParams, FairnessReport, evaluate_fairness, evaluate_fairness_observed};
