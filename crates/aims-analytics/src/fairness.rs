@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 
 use rustc_hash::FxHashMap;
 use std::path::Path;
@@ -260,20 +260,6 @@ impl Binary {
     }
 }
 
-/// A reader that counts what passes through it.
-struct Counted<'a> {
-    inner: &'a mut dyn std::io::Read,
-    bytes: &'a AtomicU64,
-}
-
-impl std::io::Read for Counted<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
-
 /// What one worker has counted.
 struct Partial {
     rows: u64,
@@ -411,7 +397,7 @@ pub fn evaluate_fairness_observed(
         Ok(())
     };
     let partials = crate::scan::scan_lines(
-        &mut Counted {
+        &mut crate::scan::Counted {
             inner: &mut input.stream,
             bytes: bytes_read,
         },

@@ -7,6 +7,21 @@ use std::io::Read;
 use std::sync::Mutex;
 use std::sync::mpsc::sync_channel;
 
+/// A reader that counts what passes through it, for a progress display.
+pub struct Counted<'a> {
+    pub inner: &'a mut dyn Read,
+    pub bytes: &'a std::sync::atomic::AtomicU64,
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 /// Size of one block handed to a worker.
 const BLOCK_BYTES: usize = 4 << 20;
 

@@ -37,7 +37,7 @@ pub enum Command {
     Export(ExportCommand),
     /// Load a whole installation from an `aims export all` file into an empty database.
     Import(ImportArgs),
-    /// Evaluate a model's outputs: fairness across groups.
+    /// Evaluate a model's outputs and data: fairness across groups, drift between datasets.
     #[command(subcommand)]
     Eval(EvalCommand),
     /// Frameworks and crosswalks: validate library files, list and show frameworks, import.
@@ -49,6 +49,8 @@ pub enum Command {
 pub enum EvalCommand {
     /// Per-group rates and between-group disparities of a binary classifier.
     Fairness(crate::commands::eval::FairnessArgs),
+    /// Per-column drift of a current dataset from a reference: PSI, KS, Wasserstein, JS, chi-square.
+    Drift(crate::commands::eval::DriftArgs),
 }
 
 #[derive(Debug, Args)]

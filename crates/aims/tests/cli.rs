@@ -416,6 +416,14 @@ fn help_is_pinned_and_usage_errors_exit_2() {
         "export_all_help",
         String::from_utf8(export_help.stdout).unwrap()
     );
+    let drift_help = aims(Path::new("."))
+        .args(["eval", "drift", "--help"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(
+        "eval_drift_help",
+        String::from_utf8(drift_help.stdout).unwrap()
+    );
     let wrong = aims(Path::new(".")).arg("frobnicate").output().unwrap();
     assert_eq!(wrong.status.code(), Some(2));
 }
@@ -468,4 +476,98 @@ fn eval_fairness_reports_groups_and_names_bad_input() {
         stderr.contains("no column named `race`; the columns are: label, prediction, skin_tone"),
         "{stderr}"
     );
+}
+
+#[test]
+fn eval_drift_reports_columns_and_names_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference: String = "income,channel\n".to_owned()
+        + &(0..200)
+            .map(|i| format!("{},{}\n", i, ["web", "app"][i % 2]))
+            .collect::<String>();
+    let current: String = "income,channel\n".to_owned()
+        + &(0..150)
+            .map(|i| format!("{},{}\n", i + 120, ["web", "app", "chat"][i % 3]))
+            .collect::<String>();
+    std::fs::write(dir.path().join("ref.csv"), reference).unwrap();
+    std::fs::write(dir.path().join("cur.csv"), current).unwrap();
+    std::fs::write(dir.path().join("other.csv"), "income,region\n1,north\n").unwrap();
+    std::fs::write(
+        dir.path().join("text.csv"),
+        "income,channel\n1,web\nlow,app\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("empty.csv"), "").unwrap();
+    let run = |current: &str, extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "drift",
+            "--reference",
+            "ref.csv",
+            "--current",
+            current,
+        ];
+        args.extend_from_slice(extra);
+        aims(dir.path()).args(&args).output().unwrap()
+    };
+
+    let output = run("cur.csv", &["--format", "json"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["reference_rows"], 200);
+    assert_eq!(report["current_rows"], 150);
+    let income = &report["columns"][0];
+    assert_eq!(income["name"], "income");
+    assert_eq!(income["kind"], "numeric");
+    assert_eq!(income["verdict"], "alarm");
+    assert_eq!(income["ks_method"], "exact");
+    assert!(income["ks_pvalue"].as_f64().unwrap() < 1e-10);
+    let channel = &report["columns"][1];
+    assert_eq!(channel["kind"], "categorical");
+    assert_eq!(
+        channel["histogram"]["categories"],
+        json!(["app", "chat", "web"])
+    );
+    assert_eq!(report["drifted_share"], 1.0);
+    assert_eq!(report["conventions"]["js_log_base"], 2);
+
+    let table = String::from_utf8(run("cur.csv", &[]).stdout).unwrap();
+    assert!(table.starts_with("COLUMN"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("income") && l.ends_with("alarm")),
+        "{table}"
+    );
+    assert!(table.contains("2 of 2 columns drifted (100%)"), "{table}");
+
+    let refused = |current: &str, extra: &[&str], expected: &str| {
+        let output = run(current, extra);
+        assert_eq!(output.status.code(), Some(2), "{current} {extra:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    };
+    refused(
+        "other.csv",
+        &[],
+        "only ref.csv has channel; only other.csv has region",
+    );
+    refused(
+        "cur.csv",
+        &["--columns", "income,age"],
+        "no column named `age`; the columns are: income, channel",
+    );
+    refused(
+        "text.csv",
+        &[],
+        "column `income` is numeric in ref.csv but not in text.csv, which holds `low` on line 3",
+    );
+    refused("empty.csv", &[], "empty.csv is empty");
+    refused("missing.csv", &[], "cannot read missing.csv");
+    refused("cur.csv", &["--bins", "1"], "--bins must be at least 2");
 }

@@ -1,5 +1,5 @@
-//! `aims eval fairness`: group fairness of a binary classifier from a CSV file, as JSON
-//! for pipelines or as a table for people.
+//! `aims eval fairness` and `aims eval drift`: group fairness of a binary classifier, and
+//! per-column drift between two datasets, as JSON for pipelines or as a table for people.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -9,7 +9,11 @@ use aims_analytics::fairness::GroupMetrics;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use aims_analytics::{FairnessParams, FairnessReport, evaluate_fairness_observed};
+use aims_analytics::drift::{ColumnDrift, Verdict};
+use aims_analytics::{
+    DriftParams, DriftReport, FairnessParams, FairnessReport, evaluate_drift_observed,
+    evaluate_fairness_observed,
+};
 use anyhow::Context;
 use clap::Args;
 
@@ -46,12 +50,7 @@ pub struct FairnessArgs {
 }
 
 pub fn fairness(args: &FairnessArgs) -> anyhow::Result<ExitCode> {
-    if !args.delimiter.is_ascii() {
-        anyhow::bail!(
-            "--delimiter must be a single ASCII character, got `{}`",
-            args.delimiter
-        );
-    }
+    ascii_delimiter(args.delimiter)?;
     let params = FairnessParams {
         label: args.label.clone(),
         prediction: args.prediction.clone(),
@@ -61,16 +60,8 @@ pub fn fairness(args: &FairnessArgs) -> anyhow::Result<ExitCode> {
         min_group_size: args.min_group_size,
         delimiter: args.delimiter as u8,
     };
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let bytes_read = AtomicU64::new(0);
-    let done = AtomicBool::new(false);
-    let report = std::thread::scope(|scope| {
-        if std::io::stderr().is_terminal() {
-            scope.spawn(|| show_progress(&bytes_read, &done));
-        }
-        let report = evaluate_fairness_observed(&args.input, &params, threads, &bytes_read);
-        done.store(true, Ordering::Relaxed);
-        report
+    let report = with_progress(|threads, bytes_read| {
+        evaluate_fairness_observed(&args.input, &params, threads, bytes_read)
     })
     .context("aims eval fairness")?;
     match args.format {
@@ -78,6 +69,28 @@ pub fn fairness(args: &FairnessArgs) -> anyhow::Result<ExitCode> {
         Format::Table => print!("{}", table(&report, std::io::stdout().is_terminal())),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn ascii_delimiter(delimiter: char) -> anyhow::Result<()> {
+    if !delimiter.is_ascii() {
+        anyhow::bail!("--delimiter must be a single ASCII character, got `{delimiter}`");
+    }
+    Ok(())
+}
+
+/// Runs an evaluation on every core, with a progress line on a terminal.
+fn with_progress<T>(run: impl FnOnce(usize, &AtomicU64) -> T) -> T {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let bytes_read = AtomicU64::new(0);
+    let done = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        if std::io::stderr().is_terminal() {
+            scope.spawn(|| show_progress(&bytes_read, &done));
+        }
+        let result = run(threads, &bytes_read);
+        done.store(true, Ordering::Relaxed);
+        result
+    })
 }
 
 /// A progress line on standard error for inputs that take more than a second: bytes read
@@ -204,6 +217,142 @@ fn table(report: &FairnessReport, colour: bool) -> String {
     out.push_str(&format!(
         "Four-fifths rule (selection-rate ratio >= {}): {}.\n",
         report.four_fifths.threshold, report.four_fifths.verdict
+    ));
+    for warning in &report.warnings {
+        out.push_str(&format!("warning: {warning}\n"));
+    }
+    out
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// The baseline dataset: CSV with a header row, plain, gzip or zstd (chosen by content).
+    #[arg(long, value_name = "FILE")]
+    pub reference: PathBuf,
+    /// The dataset to compare with the baseline, in the same form.
+    #[arg(long, value_name = "FILE")]
+    pub current: PathBuf,
+    /// Columns to compare (default: all, and then both files must have the same columns).
+    #[arg(long, value_name = "COL,...", value_delimiter = ',')]
+    pub columns: Vec<String>,
+    /// Number of PSI bins for numeric columns, cut at the reference's quantiles.
+    #[arg(long, value_name = "N", default_value_t = aims_analytics::drift::DEFAULT_BINS)]
+    pub bins: usize,
+    /// Smallest share a PSI bin counts with, so that empty bins stay finite.
+    #[arg(long, value_name = "SHARE", default_value_t = aims_analytics::drift::DEFAULT_PSI_FLOOR)]
+    pub psi_floor: f64,
+    /// PSI from which a column's verdict is `warn`.
+    #[arg(long, value_name = "PSI", default_value_t = aims_analytics::drift::DEFAULT_PSI_WARN)]
+    pub psi_warn: f64,
+    /// PSI from which a column's verdict is `alarm` (the column counts as drifted).
+    #[arg(long, value_name = "PSI", default_value_t = aims_analytics::drift::DEFAULT_PSI_ALARM)]
+    pub psi_alarm: f64,
+    /// Field separator of the CSV files.
+    #[arg(long, value_name = "CHAR", default_value = ",")]
+    pub delimiter: char,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+pub fn drift(args: &DriftArgs) -> anyhow::Result<ExitCode> {
+    ascii_delimiter(args.delimiter)?;
+    let params = DriftParams {
+        columns: args.columns.clone(),
+        bins: args.bins,
+        psi_floor: args.psi_floor,
+        psi_warn: args.psi_warn,
+        psi_alarm: args.psi_alarm,
+        delimiter: args.delimiter as u8,
+    };
+    let report = with_progress(|threads, bytes_read| {
+        evaluate_drift_observed(&args.reference, &args.current, &params, threads, bytes_read)
+    })
+    .context("aims eval drift")?;
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Table => print!("{}", drift_table(&report, std::io::stdout().is_terminal())),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn figure(value: Option<f64>) -> String {
+    match value {
+        None => "n/a".to_owned(),
+        Some(v) if v != 0.0 && v.abs() < 1e-3 => format!("{v:.2e}"),
+        Some(v) => format!("{v:.4}"),
+    }
+}
+
+fn drift_table(report: &DriftReport, colour: bool) -> String {
+    let headers = [
+        "COLUMN",
+        "KIND",
+        "PSI",
+        "KS",
+        "KS P",
+        "WASSERSTEIN",
+        "JS",
+        "CHI2 P",
+        "MISSING",
+        "VERDICT",
+    ];
+    let row = |c: &ColumnDrift| -> [String; 10] {
+        [
+            c.name.clone(),
+            format!("{:?}", c.kind).to_lowercase(),
+            figure(c.psi),
+            figure(c.ks_statistic),
+            figure(c.ks_pvalue),
+            figure(c.wasserstein),
+            figure(c.js_distance),
+            figure(c.chi2_pvalue),
+            format!("{}/{}", c.reference_missing, c.current_missing),
+            format!("{:?}", c.verdict).to_lowercase(),
+        ]
+    };
+    let rows: Vec<[String; 10]> = report.columns.iter().map(row).collect();
+    let mut widths = headers.map(str::len);
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let format_row = |cells: &[String]| -> String {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                if i < 2 || i == 9 {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
+            .collect();
+        padded.join("  ").trim_end().to_owned()
+    };
+    let mut out = format_row(&headers.map(String::from)) + "\n";
+    for (r, c) in rows.iter().zip(&report.columns) {
+        let line = format_row(r);
+        match (c.verdict, colour) {
+            (Verdict::Alarm, true) => out.push_str(&format!("\x1b[1;31m{line}\x1b[0m\n")),
+            (Verdict::Warn, true) => out.push_str(&format!("\x1b[33m{line}\x1b[0m\n")),
+            _ => {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+    }
+    out.push_str(&format!(
+        "\n{} reference rows, {} current rows. {} of {} columns drifted ({:.0}%): PSI >= {} (warn from {}).\n",
+        report.reference_rows,
+        report.current_rows,
+        report.drifted_columns,
+        report.columns.len(),
+        report.drifted_share * 100.0,
+        report.thresholds.psi_alarm,
+        report.thresholds.psi_warn,
     ));
     for warning in &report.warnings {
         out.push_str(&format!("warning: {warning}\n"));

@@ -28,6 +28,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCod
         Command::Export(ExportCommand::Openapi { output }) => transfer::export_openapi(&output),
         Command::Import(args) => transfer::import(&settings, &args.file).await,
         Command::Eval(EvalCommand::Fairness(args)) => eval::fairness(&args),
+        Command::Eval(EvalCommand::Drift(args)) => eval::drift(&args),
         Command::Library(command) => library::run(command),
     }
 }

@@ -1,0 +1,269 @@
+//! One pass over a file, on every core, collecting what drift needs of each column: the
+//! numbers as a flat vector while every value parses, the count of each distinct value
+//! once one does not, and the missing values.
+
+use std::path::Path;
+use std::sync::atomic::AtomicU64;
+
+use rustc_hash::FxHashMap;
+
+use crate::input::{CsvInput, InputError};
+use crate::scan::{Counted, Splitter, scan_lines};
+
+/// What to collect of a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    /// Numbers while every value parses; values by count from the first that does not.
+    Infer,
+    /// Values by count, noting whether every one is a number.
+    Categories,
+    /// Nothing (a second pass that needs only some columns).
+    Skip,
+}
+
+/// A column of one file after the pass.
+#[derive(Debug, Default)]
+pub struct ColumnData {
+    pub missing: u64,
+    /// Parts of the numbers, one per worker, unsorted (`Plan::Infer`, no text seen).
+    pub numbers: Vec<Vec<f64>>,
+    pub categories: FxHashMap<Vec<u8>, u64>,
+    /// The first value that is not a number: its line and text.
+    pub text: Option<(u64, String)>,
+    /// Numbers were collected before a text value showed the column is not numeric: the
+    /// value counts are incomplete and the column must be read again as categories.
+    pub incomplete: bool,
+}
+
+impl ColumnData {
+    pub fn number_count(&self) -> usize {
+        self.numbers.iter().map(Vec::len).sum()
+    }
+
+    pub fn category_total(&self) -> u64 {
+        self.categories.values().sum()
+    }
+}
+
+pub struct Collected {
+    pub rows: u64,
+    pub columns: Vec<ColumnData>,
+}
+
+#[derive(Default)]
+struct ColumnState {
+    data: ColumnData,
+    numbers: Vec<f64>,
+    /// Numbers collected in `Infer` mode, including any since dropped.
+    numbers_seen: u64,
+}
+
+struct Partial {
+    rows: u64,
+    columns: Vec<ColumnState>,
+    splitter: Splitter,
+}
+
+/// Values that mean "no value", compared without regard to case.
+const MISSING: [&[u8]; 6] = [b"", b"na", b"n/a", b"nan", b"null", b"none"];
+
+pub fn is_missing(value: &[u8]) -> bool {
+    value.len() <= 4 && MISSING.iter().any(|m| m.eq_ignore_ascii_case(value))
+}
+
+/// A finite number, with −0 read as 0 so that it ties with 0.
+pub fn parse_number(value: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(value).ok()?;
+    let x: f64 = text.parse().ok()?;
+    x.is_finite().then_some(x + 0.0)
+}
+
+fn trim(value: &[u8]) -> &[u8] {
+    value.trim_ascii()
+}
+
+/// Reads `path` once and collects the columns at `indices` as `plans` say.
+pub fn collect(
+    path: &Path,
+    delimiter: u8,
+    indices: &[usize],
+    plans: &[Plan],
+    threads: usize,
+    bytes_read: &AtomicU64,
+) -> Result<Collected, InputError> {
+    let mut input = CsvInput::open(path, delimiter)?;
+    let last = indices
+        .iter()
+        .zip(plans)
+        .filter(|(_, p)| **p != Plan::Skip)
+        .map(|(i, _)| *i)
+        .max()
+        .unwrap_or(0);
+    let init = || Partial {
+        rows: 0,
+        columns: indices.iter().map(|_| ColumnState::default()).collect(),
+        splitter: Splitter::default(),
+    };
+    let work = |partial: &mut Partial, line: u64, text: &[u8]| -> Result<(), String> {
+        partial.splitter.split(text, delimiter, last)?;
+        for ((state, at), plan) in partial.columns.iter_mut().zip(indices).zip(plans) {
+            if *plan == Plan::Skip {
+                continue;
+            }
+            let value = trim(partial.splitter.field(text, *at));
+            if is_missing(value) {
+                state.data.missing += 1;
+                continue;
+            }
+            let counting = *plan == Plan::Categories || state.data.text.is_some();
+            let number = if counting && state.data.text.is_some() {
+                None
+            } else {
+                parse_number(value)
+            };
+            if !counting {
+                if let Some(x) = number {
+                    state.numbers.push(x);
+                    state.numbers_seen += 1;
+                    continue;
+                }
+                // The first text value: this column is not numeric in this file.
+                state.numbers = Vec::new();
+            }
+            if number.is_none() && state.data.text.is_none() {
+                state.data.text = Some((line, String::from_utf8_lossy(value).into_owned()));
+            }
+            match state.data.categories.get_mut(value) {
+                Some(count) => *count += 1,
+                None => {
+                    state.data.categories.insert(value.to_vec(), 1);
+                }
+            }
+        }
+        partial.rows += 1;
+        Ok(())
+    };
+    let partials = scan_lines(
+        &mut Counted {
+            inner: &mut input.stream,
+            bytes: bytes_read,
+        },
+        2,
+        threads,
+        init,
+        work,
+    )
+    .map_err(|e| InputError::Row {
+        path: path.to_owned(),
+        line: e.line,
+        message: e.message,
+    })?;
+    Ok(merge(partials, indices.len()))
+}
+
+fn merge(partials: Vec<Partial>, width: usize) -> Collected {
+    let mut rows = 0;
+    let mut columns: Vec<ColumnData> = (0..width).map(|_| ColumnData::default()).collect();
+    let mut numbers_seen = vec![0u64; width];
+    for partial in partials {
+        rows += partial.rows;
+        for (i, state) in partial.columns.into_iter().enumerate() {
+            let merged = &mut columns[i];
+            merged.missing += state.data.missing;
+            numbers_seen[i] += state.numbers_seen;
+            if !state.numbers.is_empty() {
+                merged.numbers.push(state.numbers);
+            }
+            if let Some((line, value)) = state.data.text
+                && merged.text.as_ref().is_none_or(|(l, _)| line < *l)
+            {
+                merged.text = Some((line, value));
+            }
+            for (value, count) in state.data.categories {
+                *merged.categories.entry(value).or_default() += count;
+            }
+        }
+    }
+    for (merged, seen) in columns.iter_mut().zip(numbers_seen) {
+        if merged.text.is_some() {
+            merged.incomplete = seen > 0;
+            merged.numbers = Vec::new();
+        }
+    }
+    Collected { rows, columns }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        file
+    }
+
+    #[test]
+    fn numbers_categories_and_missing_values() {
+        let file = write("a,b,c\n1,x,\n2.5,y,NA\n-0,x,3\n,x,4\n");
+        let got = collect(
+            file.path(),
+            b',',
+            &[0, 1, 2],
+            &[Plan::Infer; 3],
+            2,
+            &AtomicU64::new(0),
+        )
+        .unwrap();
+        assert_eq!(got.rows, 4);
+        let mut a: Vec<f64> = got.columns[0].numbers.concat();
+        a.sort_by(f64::total_cmp);
+        assert_eq!(a, [0.0, 1.0, 2.5]);
+        assert!(a[0].is_sign_positive(), "-0 reads as 0");
+        assert_eq!(got.columns[0].missing, 1);
+        let b = &got.columns[1];
+        assert_eq!(b.text, Some((2, "x".into())));
+        assert!(!b.incomplete, "text from the first value loses nothing");
+        assert_eq!(b.categories[&b"x"[..]], 3);
+        assert_eq!(got.columns[2].missing, 2);
+        assert_eq!(got.columns[2].number_count(), 2);
+    }
+
+    #[test]
+    fn text_after_numbers_marks_the_column_incomplete() {
+        let file = write("a\n1\n2\nthree\n");
+        let got = collect(
+            file.path(),
+            b',',
+            &[0],
+            &[Plan::Infer],
+            1,
+            &AtomicU64::new(0),
+        )
+        .unwrap();
+        let a = &got.columns[0];
+        assert_eq!(a.text, Some((4, "three".into())));
+        assert!(a.incomplete && a.numbers.is_empty());
+        let again = collect(
+            file.path(),
+            b',',
+            &[0],
+            &[Plan::Categories],
+            1,
+            &AtomicU64::new(0),
+        )
+        .unwrap();
+        assert_eq!(again.columns[0].category_total(), 3);
+        assert!(!again.columns[0].incomplete);
+    }
+
+    #[test]
+    fn missing_markers() {
+        for m in ["", "NA", "n/a", "NaN", "null", "None"] {
+            assert!(is_missing(m.as_bytes()), "{m}");
+        }
+        assert!(!is_missing(b"0") && !is_missing(b"nope"));
+        assert_eq!(parse_number(b"inf"), None);
+        assert_eq!(parse_number(b"1e3"), Some(1000.0));
+    }
+}
