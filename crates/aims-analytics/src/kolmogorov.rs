@@ -333,7 +333,8 @@ fn pelz_good_cdf(n: u64, x: f64) -> f64 {
     (0..4).map(|i| k[i] / nf.powf(i as f64 / 2.0)).sum()
 }
 
-/// Pr(D_n⁺ ≥ x), the one-sided statistic, by the Birnbaum–Tingey sum in double-double.
+/// Pr(D_n⁺ ≥ x), the one-sided statistic: closed forms at the ends, Smirnov's
+/// approximation above n = 10^6 (as SciPy), else the Birnbaum–Tingey sum.
 pub fn smirnov_sf(n: u64, x: f64) -> f64 {
     if n == 0 || !(0.0..=1.0).contains(&x) {
         return f64::NAN;
@@ -382,39 +383,48 @@ pub fn smirnov_sf(n: u64, x: f64) -> f64 {
     if alpha == 0.0 {
         last -= 1;
     }
-    let terms = last + 1;
-    let (t2, e2) = (Dd::ONE - x).powi_scaled(n);
-    let mut sum = (t2 / x).ldexp(e2);
-    // C(n, v) as a mantissa and a power of two: it overflows f64 long before n = 10^6.
-    let (mut c_man, mut c_exp) = (Dd::ONE, 0i64);
-    let next_binomial = |c_man: &mut Dd, c_exp: &mut i64, j: i64| {
-        let (m, e) = (*c_man * (Dd::new((n_i - j) as f64) / (j as f64 + 1.0))).frexp();
-        *c_man = m;
-        *c_exp += e;
-    };
-    next_binomial(&mut c_man, &mut c_exp, 0);
-    for v in 1..terms {
-        let base_low = Dd::new((n_i - v) as f64) / nf - x;
-        let base_high = Dd::new(v as f64) / nf + x;
-        let (p_low, e_low) = base_low.powi_scaled((n_i - v) as u64);
-        let (p_high, e_high) = base_high.powi_scaled((v - 1) as u64);
-        let term = (p_high * p_low * c_man).ldexp(c_exp + e_low + e_high);
-        let term_f = term.to_f64();
-        if term_f.is_finite() && term_f != 0.0 {
-            sum = sum + term;
+    clip(x * lower_sum(n, x, nx, last))
+}
+
+/// Σ_{v=0}^{last} A_v with A_v = C(n,v)·(1 − x − v/n)^(n−v)·(x + v/n)^(v−1), stopping once the
+/// remaining terms cannot change the sum (SciPy's rule).
+///
+/// The terms span thousands of orders of magnitude, so they are carried as logarithms
+/// and each is reached from the previous one: ln A_{v+1} − ln A_v is a sum of four
+/// logarithms of moderate size, each accurate to an ulp, where the powers themselves
+/// would multiply an ulp of their base by n. The logarithms are added with compensation,
+/// so the error after k terms stays near k ulps of the increments.
+fn lower_sum(n: u64, x: f64, nx: Dd, last: i64) -> f64 {
+    let nf = n as f64;
+    let n_i = n as i64;
+    // ln A_0 = n·ln(1 − x) − ln x.
+    let mut log_term = Dd::new(nf * (-x).ln_1p()) - x.ln();
+    // The sum is kept as scale·e^(top): `top` is the largest log-term so far.
+    let mut top = log_term.to_f64();
+    let mut scaled = 1.0f64;
+    for v in 0..last {
+        // n·(1 − x − v/n) and n·(x + v/n), without cancellation near the end of the sum.
+        let a = (Dd::new((n_i - v) as f64) - nx).to_f64();
+        let b = (Dd::new(v as f64) + nx).to_f64();
+        let step = ((n_i - v) as f64 / (v + 1) as f64).ln()
+            + (n_i - v - 1) as f64 * (-1.0 / a).ln_1p()
+            + v as f64 * (1.0 / b).ln_1p()
+            + (b / a).ln();
+        log_term = log_term + step;
+        let current = log_term.to_f64();
+        if current > top {
+            scaled = scaled * (top - current).exp() + 1.0;
+            top = current;
+        } else {
+            scaled += (current - top).exp();
         }
-        if term_f != 0.0 {
-            if 4.0 * (terms - v) as f64 * term_f.abs() < f64::EPSILON * sum.to_f64()
-                && v != terms - 1
-            {
-                break;
-            }
-        } else if v > n_i / 2 {
+        let remaining = (last - v) as f64;
+        if (4.0 * remaining).ln() + current < f64::EPSILON.ln() + top + scaled.ln() && v + 1 != last
+        {
             break;
         }
-        next_binomial(&mut c_man, &mut c_exp, v);
     }
-    clip((sum * x).to_f64())
+    (top + scaled.ln()).exp()
 }
 
 #[cfg(test)]
@@ -463,6 +473,19 @@ mod tests {
         assert!(close(durbin, direct, 1e-9), "{durbin} {direct}");
         // SciPy 1.15: 2 * scipy.special.smirnov(20, 0.55).
         assert!(close(direct, 3.286_197_066_228_009_5e-6, 1e-13), "{direct}");
+    }
+
+    #[test]
+    fn the_one_sided_sum_keeps_its_digits_for_large_n() {
+        // SciPy 1.15 (scipy.special.smirnov, summed in double-double).
+        for (n, x, expected) in [
+            (500_000u64, 0.004, 1.122_298_924_692_573_4e-7),
+            (100_000, 0.01, 2.046_639_011_774_627e-9),
+            (999_999, 0.0025, 3.720_439_493_656_452_2e-6),
+        ] {
+            let p = smirnov_sf(n, x);
+            assert!(close(p, expected, 1e-11), "n={n} x={x}: {p} {expected}");
+        }
     }
 
     #[test]

@@ -23,36 +23,51 @@ pub struct KsTest {
     pub method: KsMethod,
 }
 
-/// The largest distance between the two empirical CDFs, from sorted samples by one merge.
-/// Each CDF value is a count divided by the sample size, as SciPy computes it, so the
-/// statistic is the same double.
-pub fn ks_statistic(a: &[f64], b: &[f64]) -> f64 {
+/// The largest distance between the two empirical CDFs and the area between them, from
+/// sorted samples by one merge. Each CDF value is a count divided by the sample size, as
+/// SciPy computes it, so the statistic is the same double.
+pub fn cdf_gaps(a: &[f64], b: &[f64]) -> (f64, f64) {
     let (n1, n2) = (a.len() as f64, b.len() as f64);
     let (mut i, mut j) = (0usize, 0usize);
-    let mut d = 0.0f64;
+    let mut largest = 0.0f64;
+    let mut area = crate::drift::metrics::Sum::default();
+    let mut previous: Option<(f64, f64)> = None;
     while i < a.len() || j < b.len() {
-        let v = match (a.get(i), b.get(j)) {
-            (Some(x), Some(y)) => x.min(*y),
-            (Some(x), None) => *x,
-            (None, Some(y)) => *y,
+        let x = match (a.get(i), b.get(j)) {
+            (Some(p), Some(q)) => p.min(*q),
+            (Some(p), None) => *p,
+            (None, Some(q)) => *q,
             (None, None) => break,
         };
-        while i < a.len() && a[i] == v {
+        if let Some((at, gap)) = previous {
+            area.add(gap * (x - at));
+        }
+        while i < a.len() && a[i] == x {
             i += 1;
         }
-        while j < b.len() && b[j] == v {
+        while j < b.len() && b[j] == x {
             j += 1;
         }
-        d = d.max((i as f64 / n1 - j as f64 / n2).abs());
+        let gap = (i as f64 / n1 - j as f64 / n2).abs();
+        largest = largest.max(gap);
+        previous = Some((x, gap));
     }
-    d
+    (largest, area.value())
+}
+
+/// The largest distance between the two empirical CDFs of sorted samples.
+pub fn ks_statistic(a: &[f64], b: &[f64]) -> f64 {
+    cdf_gaps(a, b).0
 }
 
 /// The two-sided test on two sorted, non-empty samples.
 pub fn ks_2samp(a: &[f64], b: &[f64]) -> KsTest {
-    let d = ks_statistic(a, b);
-    let (n1, n2) = (a.len() as u64, b.len() as u64);
-    if a.len().max(b.len()) <= EXACT_MAX_N {
+    ks_test(ks_statistic(a, b), a.len() as u64, b.len() as u64)
+}
+
+/// The test for statistic `d` between samples of sizes `n1` and `n2`.
+pub fn ks_test(d: f64, n1: u64, n2: u64) -> KsTest {
+    if n1.max(n2) <= EXACT_MAX_N as u64 {
         let g = gcd(n1, n2);
         let lcm = (n1 / g) * n2;
         let h = (d * lcm as f64).round_ties_even() as u64;

@@ -1,18 +1,18 @@
 //! The drift measures themselves, on sorted numbers or on counts per category.
 
 use crate::gamma::chi2_sf;
-use crate::ks::{KsTest, ks_2samp};
+use crate::ks::{KsTest, cdf_gaps, ks_test};
 
 /// A sum that keeps the rounding error of each addition (Neumaier), so that a sum of a
 /// million terms is as exact as the terms.
 #[derive(Default)]
-struct Sum {
+pub struct Sum {
     sum: f64,
     compensation: f64,
 }
 
 impl Sum {
-    fn add(&mut self, x: f64) {
+    pub fn add(&mut self, x: f64) {
         let t = self.sum + x;
         if self.sum.abs() >= x.abs() {
             self.compensation += (self.sum - t) + x;
@@ -22,7 +22,7 @@ impl Sum {
         self.sum = t;
     }
 
-    fn value(&self) -> f64 {
+    pub fn value(&self) -> f64 {
         self.sum + self.compensation
     }
 }
@@ -113,32 +113,10 @@ pub fn jensen_shannon(reference: &[u64], current: &[u64]) -> f64 {
     (js / 2.0).max(0.0).sqrt()
 }
 
-/// The first Wasserstein distance between two samples: the area between their empirical
-/// CDFs, by one merge of the sorted samples.
+/// The first Wasserstein distance between two sorted samples: the area between their
+/// empirical CDFs.
 pub fn wasserstein(u: &[f64], v: &[f64]) -> f64 {
-    let (nu, nv) = (u.len() as f64, v.len() as f64);
-    let (mut i, mut j) = (0usize, 0usize);
-    let mut area = Sum::default();
-    let mut previous: Option<(f64, f64)> = None;
-    while i < u.len() || j < v.len() {
-        let x = match (u.get(i), v.get(j)) {
-            (Some(a), Some(b)) => a.min(*b),
-            (Some(a), None) => *a,
-            (None, Some(b)) => *b,
-            (None, None) => break,
-        };
-        if let Some((at, gap)) = previous {
-            area.add(gap * (x - at));
-        }
-        while i < u.len() && u[i] == x {
-            i += 1;
-        }
-        while j < v.len() && v[j] == x {
-            j += 1;
-        }
-        previous = Some((x, (i as f64 / nu - j as f64 / nv).abs()));
-    }
-    area.value()
+    cdf_gaps(u, v).1
 }
 
 /// Population standard deviation (numpy's `std`, ddof = 0).
@@ -197,11 +175,12 @@ pub fn numeric(reference: &[f64], current: &[f64], bins: usize, floor: f64) -> N
     let reference_counts = bin_counts(reference, &edges);
     let current_counts = bin_counts(current, &edges);
     let psi = psi(&shares(&reference_counts), &shares(&current_counts), floor);
-    let wasserstein = wasserstein(reference, current);
+    // One merge gives both the KS statistic and the Wasserstein area.
+    let (d, wasserstein) = cdf_gaps(reference, current);
     let sd = std_dev(reference);
     NumericMeasures {
         psi,
-        ks: ks_2samp(reference, current),
+        ks: ks_test(d, reference.len() as u64, current.len() as u64),
         wasserstein,
         wasserstein_normed: (sd > 0.0).then(|| wasserstein / sd),
         js_distance: jensen_shannon(&reference_counts, &current_counts),
