@@ -28,7 +28,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SENSITIVE = ["skin_tone", "clothing", "age_band", "region"]
 
 
-def generate(path, rows, seed=11):
+def generate(path, rows, seed=11, drift=0.0):
+    """Writes the evaluation file. With `drift`, the numeric features move: f0-f3 shift
+    their mean by drift standard deviations, f4-f6 widen by that share, f7-f9 stay put
+    (the drift benchmark's "current" file; drift=0 keeps the reference distribution)."""
     rng = np.random.default_rng(seed)
     skin = rng.choice(["light", "medium", "dark"], size=rows, p=[0.5, 0.3, 0.2])
     clothing = rng.choice(["red", "blue", "black", "hi-vis"], size=rows)
@@ -45,7 +48,12 @@ def generate(path, rows, seed=11):
         "skin_tone": skin, "clothing": clothing, "age_band": age, "region": region,
     }
     for i in range(10):
-        columns[f"f{i}"] = rng.normal(i, 1 + i / 10, rows).round(5)
+        mean, sd = i, 1 + i / 10
+        if i < 4:
+            mean += drift * (i + 1) / 4 * sd
+        elif i < 7:
+            sd *= 1 + drift
+        columns[f"f{i}"] = rng.normal(mean, sd, rows).round(5)
     columns["c0"] = rng.choice(["alpha", "beta", "gamma"], size=rows)
     columns["c1"] = rng.choice(["x", "y"], size=rows)
     pl.DataFrame(columns).write_csv(path)
