@@ -210,8 +210,9 @@ pub fn evaluate_drift_observed(
     bytes_read: &AtomicU64,
 ) -> Result<DriftReport, DriftError> {
     check(params)?;
-    let ref_input = CsvInput::open(reference, params.delimiter)?;
-    let cur_input = CsvInput::open(current, params.delimiter)?;
+    // Only the headers are needed here.
+    let ref_input = CsvInput::open_columns(reference, params.delimiter, Some(&[]))?;
+    let cur_input = CsvInput::open_columns(current, params.delimiter, Some(&[]))?;
     let names = column_names(&ref_input, &cur_input, params)?;
     let ref_at: Vec<usize> = names
         .iter()
@@ -224,7 +225,15 @@ pub fn evaluate_drift_observed(
     drop((ref_input, cur_input));
 
     let read = |path: &Path, at: &[usize], plans: &[Plan]| {
-        collect(path, params.delimiter, at, plans, threads, bytes_read)
+        collect(
+            path,
+            params.delimiter,
+            &names,
+            at,
+            plans,
+            threads,
+            bytes_read,
+        )
     };
     let mut ref_data = read(reference, &ref_at, &vec![Plan::Infer; names.len()])?;
     no_rows(reference, ref_data.rows)?;

@@ -309,7 +309,13 @@ pub fn evaluate_fairness_observed(
             "at most {MAX_SENSITIVE} sensitive columns can be combined"
         )));
     }
-    let mut input = CsvInput::open(path, params.delimiter)?;
+    let wanted: Vec<String> = [&params.label, &params.prediction]
+        .into_iter()
+        .chain(params.score.as_ref())
+        .chain(&params.sensitive)
+        .cloned()
+        .collect();
+    let mut input = CsvInput::open_columns(path, params.delimiter, Some(&wanted))?;
     let label_at = input.column(&params.label)?;
     let prediction_at = input.column(&params.prediction)?;
     let score_at = params

@@ -5,6 +5,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use crate::parquet_input::ParquetSource;
+
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     #[error("cannot read {path}: {source}")]
@@ -14,10 +16,6 @@ pub enum InputError {
     },
     #[error("{path} is empty: expected a CSV file with a header row")]
     Empty { path: PathBuf },
-    #[error(
-        "{path} is {what}, which this version of aims cannot read yet: convert it to CSV (plain, gzip or zstd)"
-    )]
-    Unsupported { path: PathBuf, what: &'static str },
     #[error("{path}: no column named `{column}`; the columns are: {}", available.join(", "))]
     MissingColumn {
         path: PathBuf,
@@ -34,8 +32,8 @@ pub enum InputError {
     Invalid { path: PathBuf, message: String },
 }
 
-/// A plain or gzip-compressed delimited file with its header row read; `stream` is
-/// positioned at the first data line (line 2).
+/// A delimited file (plain, gzip or zstd) or a Parquet file seen as one, with its header
+/// row read; `stream` is positioned at the first data line (line 2).
 pub struct CsvInput {
     pub path: PathBuf,
     pub stream: BufReader<Box<dyn Read + Send>>,
@@ -44,6 +42,16 @@ pub struct CsvInput {
 
 impl CsvInput {
     pub fn open(path: &Path, delimiter: u8) -> Result<CsvInput, InputError> {
+        CsvInput::open_columns(path, delimiter, None)
+    }
+
+    /// As [`CsvInput::open`], saying which columns will be read (`None`: all): a Parquet
+    /// file then decodes only those, and leaves the others empty.
+    pub fn open_columns(
+        path: &Path,
+        delimiter: u8,
+        wanted: Option<&[String]>,
+    ) -> Result<CsvInput, InputError> {
         let open_error = |source| InputError::Open {
             path: path.to_owned(),
             source,
@@ -86,10 +94,10 @@ impl CsvInput {
                 }
             }),
             b"PAR1" => {
-                return Err(InputError::Unsupported {
-                    path: path.to_owned(),
-                    what: "a Parquet file",
-                });
+                let source = ParquetSource::open(file, path, wanted)?;
+                decode_on_thread(source, move |source, send| {
+                    source.write_text(delimiter, send)
+                })
             }
             _ => Box::new(file),
         };
@@ -140,9 +148,10 @@ impl CsvInput {
 /// Runs a decompressor on its own thread, so decompression and parsing use different
 /// cores, and hands its output over in chunks. A decoding error reaches the reader as an
 /// error, never as an early end of file.
-fn decode_on_thread<F>(file: File, decode: F) -> Box<dyn Read + Send>
+fn decode_on_thread<T, F>(file: T, decode: F) -> Box<dyn Read + Send>
 where
-    F: FnOnce(File, &dyn Fn(std::io::Result<Vec<u8>>) -> bool) -> bool + Send + 'static,
+    T: Send + 'static,
+    F: FnOnce(T, &dyn Fn(std::io::Result<Vec<u8>>) -> bool) -> bool + Send + 'static,
 {
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Piece>(4);
     std::thread::spawn(move || {

@@ -568,6 +568,12 @@ fn eval_drift_reports_columns_and_names_bad_input() {
         "column `income` is numeric in ref.csv but not in text.csv, which holds `low` on line 3",
     );
     refused("empty.csv", &[], "empty.csv is empty");
+    std::fs::write(dir.path().join("cut.parquet"), b"PAR1\x15\x04\x15\x30").unwrap();
+    refused(
+        "cut.parquet",
+        &[],
+        "cut.parquet: not a complete Parquet file (truncated or damaged)",
+    );
     refused("missing.csv", &[], "cannot read missing.csv");
     refused("cur.csv", &["--bins", "1"], "--bins must be at least 2");
 }

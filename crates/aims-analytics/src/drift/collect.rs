@@ -124,16 +124,23 @@ fn trim(value: &[u8]) -> &[u8] {
     value.trim_ascii()
 }
 
-/// Reads `path` once and collects the columns at `indices` as `plans` say.
+/// Reads `path` once and collects the columns `names`, found at `indices`, as `plans` say.
 pub fn collect(
     path: &Path,
     delimiter: u8,
+    names: &[String],
     indices: &[usize],
     plans: &[Plan],
     threads: usize,
     bytes_read: &AtomicU64,
 ) -> Result<Collected, InputError> {
-    let mut input = CsvInput::open(path, delimiter)?;
+    let wanted: Vec<String> = names
+        .iter()
+        .zip(plans)
+        .filter(|(_, p)| **p != Plan::Skip)
+        .map(|(n, _)| n.clone())
+        .collect();
+    let mut input = CsvInput::open_columns(path, delimiter, Some(&wanted))?;
     let last = indices
         .iter()
         .zip(plans)
@@ -251,6 +258,7 @@ mod tests {
         let got = collect(
             file.path(),
             b',',
+            &["a".into(), "b".into(), "c".into()],
             &[0, 1, 2],
             &[Plan::Infer; 3],
             2,
@@ -277,6 +285,7 @@ mod tests {
         let got = collect(
             file.path(),
             b',',
+            &["a".into()],
             &[0],
             &[Plan::Infer],
             1,
@@ -289,6 +298,7 @@ mod tests {
         let again = collect(
             file.path(),
             b',',
+            &["a".into()],
             &[0],
             &[Plan::Categories],
             1,

@@ -166,7 +166,7 @@ fn bad_input_is_named_with_its_line() {
         "line 2: the score column holds `high`",
     );
     check("y,y_hat,g\n1,1\n", params(&["g"]), "line 2");
-    check("PAR1xxxx", params(&["g"]), "a Parquet file");
+    check("PAR1xxxx", params(&["g"]), "not a complete Parquet file");
 }
 
 #[test]

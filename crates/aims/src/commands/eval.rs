@@ -1,5 +1,6 @@
 //! `aims eval fairness` and `aims eval drift`: group fairness of a binary classifier, and
-//! per-column drift between two datasets, as JSON for pipelines or as a table for people.
+//! per-column drift between two datasets (CSV or Parquet), as JSON for pipelines or as a
+//! table for people.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -21,7 +22,7 @@ use crate::cli::Format;
 
 #[derive(Debug, Args)]
 pub struct FairnessArgs {
-    /// The file to evaluate: CSV with a header row, plain, gzip or zstd (chosen by content).
+    /// The file to evaluate: CSV with a header row (plain, gzip or zstd) or Parquet, chosen by content.
     #[arg(long, value_name = "FILE")]
     pub input: PathBuf,
     /// Column with the true outcome.
@@ -226,7 +227,7 @@ fn table(report: &FairnessReport, colour: bool) -> String {
 
 #[derive(Debug, Args)]
 pub struct DriftArgs {
-    /// The baseline dataset: CSV with a header row, plain, gzip or zstd (chosen by content).
+    /// The baseline dataset: CSV with a header row (plain, gzip or zstd) or Parquet, chosen by content.
     #[arg(long, value_name = "FILE")]
     pub reference: PathBuf,
     /// The dataset to compare with the baseline, in the same form.

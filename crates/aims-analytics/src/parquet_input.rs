@@ -1,0 +1,476 @@
+//! Parquet input. A file recognised by its magic bytes is decoded on a thread of its own,
+//! one row group at a time and only the columns an engine reads, into the delimited text
+//! the engines already scan on every core; columns not read stay empty fields, so column
+//! positions are those of the Parquet schema. Numbers are written in their shortest
+//! round-trip form, so the engines parse back the very doubles the file holds.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+
+use parquet::basic::{LogicalType, Type as PhysicalType};
+use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
+use parquet::data_type::{ByteArray, DataType, FixedLenByteArray};
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::schema::types::ColumnDescriptor;
+
+use crate::input::InputError;
+
+/// Text is handed over in pieces of about this size.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// An opened Parquet file: its column names and the positions to decode.
+pub struct ParquetSource {
+    reader: SerializedFileReader<File>,
+    pub headers: Vec<String>,
+    wanted: Vec<usize>,
+}
+
+impl ParquetSource {
+    /// Reads the footer (a truncated file fails here) and checks that the wanted columns
+    /// are flat values aims can write as text.
+    pub fn open(file: File, path: &Path, wanted: Option<&[String]>) -> Result<Self, InputError> {
+        let invalid = |message: String| InputError::Invalid {
+            path: path.to_owned(),
+            message,
+        };
+        let reader = SerializedFileReader::new(file).map_err(|err| {
+            invalid(format!(
+                "not a complete Parquet file (truncated or damaged): {err}"
+            ))
+        })?;
+        let schema = reader.metadata().file_metadata().schema_descr_ptr();
+        let headers: Vec<String> = schema.columns().iter().map(|c| c.path().string()).collect();
+        let wanted: Vec<usize> = match wanted {
+            None => (0..headers.len()).collect(),
+            Some(names) => (0..headers.len())
+                .filter(|i| names.contains(&headers[*i]))
+                .collect(),
+        };
+        for i in &wanted {
+            let column = schema.column(*i);
+            if column.max_rep_level() > 0 {
+                return Err(invalid(format!(
+                    "column `{}` is a list (repeated); aims reads flat columns only",
+                    headers[*i]
+                )));
+            }
+            if column.physical_type() == PhysicalType::INT96 {
+                return Err(invalid(format!(
+                    "column `{}` holds INT96 timestamps, which aims does not read",
+                    headers[*i]
+                )));
+            }
+        }
+        Ok(ParquetSource {
+            reader,
+            headers,
+            wanted,
+        })
+    }
+
+    /// Writes the header row and every row as delimited text through `send`; `false` when
+    /// the receiver has gone. Decoding errors are sent as errors.
+    pub fn write_text(
+        self,
+        delimiter: u8,
+        send: &dyn Fn(std::io::Result<Vec<u8>>) -> bool,
+    ) -> bool {
+        let mut out = Vec::with_capacity(CHUNK_BYTES + 4096);
+        for (i, name) in self.headers.iter().enumerate() {
+            if i > 0 {
+                out.push(delimiter);
+            }
+            write_bytes(&mut out, name.as_bytes(), delimiter);
+        }
+        out.push(b'\n');
+        for group in 0..self.reader.num_row_groups() {
+            let columns = match self.read_group(group) {
+                Ok(columns) => columns,
+                Err(err) => {
+                    return send(Err(std::io::Error::other(format!(
+                        "the Parquet data is damaged in row group {group}: {err}"
+                    ))));
+                }
+            };
+            let rows = columns.first().map_or(0, |c| c.rows);
+            let mut cells: Vec<Option<Column>> = (0..self.headers.len()).map(|_| None).collect();
+            for (at, column) in self.wanted.iter().zip(columns) {
+                cells[*at] = Some(column);
+            }
+            for _ in 0..rows {
+                for (i, cell) in cells.iter_mut().enumerate() {
+                    if i > 0 {
+                        out.push(delimiter);
+                    }
+                    if let Some(column) = cell {
+                        column.write_next(&mut out, delimiter);
+                    }
+                }
+                out.push(b'\n');
+                if out.len() >= CHUNK_BYTES {
+                    let full = std::mem::replace(&mut out, Vec::with_capacity(CHUNK_BYTES + 4096));
+                    if !send(Ok(full)) {
+                        return false;
+                    }
+                }
+            }
+        }
+        out.is_empty() || send(Ok(out))
+    }
+
+    fn read_group(&self, group: usize) -> parquet::errors::Result<Vec<Column>> {
+        let row_group = self.reader.get_row_group(group)?;
+        let rows = usize::try_from(row_group.metadata().num_rows()).unwrap_or(0);
+        let schema = self.reader.metadata().file_metadata().schema_descr_ptr();
+        let mut columns = Vec::with_capacity(self.wanted.len());
+        for at in &self.wanted {
+            let descriptor = schema.column(*at);
+            let reader = row_group.get_column_reader(*at)?;
+            columns.push(Column::read(reader, &descriptor, rows)?);
+        }
+        Ok(columns)
+    }
+}
+
+/// One column of one row group, decoded.
+struct Column {
+    rows: usize,
+    values: Values,
+    /// Definition levels of an optional column: a value is present at the maximum.
+    levels: Option<(Vec<i16>, i16)>,
+    row: usize,
+    value: usize,
+}
+
+enum Values {
+    Bool(Vec<bool>),
+    Int32(Vec<i32>, Option<u32>),
+    Int64(Vec<i64>, Option<u32>),
+    Float(Vec<f32>),
+    Double(Vec<f64>),
+    Bytes(Vec<ByteArray>),
+    Fixed(Vec<FixedLenByteArray>),
+}
+
+/// The non-null values of a column chunk, and its definition levels when it is optional.
+type Decoded<T> = (Vec<T>, Option<Vec<i16>>);
+
+fn read_all<T: DataType>(
+    mut reader: ColumnReaderImpl<T>,
+    rows: usize,
+    max_level: i16,
+) -> parquet::errors::Result<Decoded<T::T>> {
+    let mut values = Vec::with_capacity(rows);
+    let mut levels = (max_level > 0).then(|| Vec::with_capacity(rows));
+    let mut read = 0;
+    while read < rows {
+        let (records, _, _) =
+            reader.read_records(rows - read, levels.as_mut(), None, &mut values)?;
+        if records == 0 {
+            return Err(parquet::errors::ParquetError::General(format!(
+                "the column ends after {read} of {rows} rows"
+            )));
+        }
+        read += records;
+    }
+    Ok((values, levels))
+}
+
+impl Column {
+    fn read(
+        reader: ColumnReader,
+        descriptor: &ColumnDescriptor,
+        rows: usize,
+    ) -> parquet::errors::Result<Column> {
+        let max = descriptor.max_def_level();
+        // Decimals stored as integers are written with their decimal point.
+        let scale = match descriptor.logical_type_ref() {
+            Some(LogicalType::Decimal(decimal)) => {
+                u32::try_from(decimal.scale).ok().filter(|s| *s > 0)
+            }
+            _ => None,
+        };
+        let (values, levels) = match reader {
+            ColumnReader::BoolColumnReader(r) => {
+                let (v, l) = read_all(r, rows, max)?;
+                (Values::Bool(v), l)
+            }
+            ColumnReader::Int32ColumnReader(r) => {
+                let (v, l) = read_all(r, rows, max)?;
+                (Values::Int32(v, scale), l)
+            }
+            ColumnReader::Int64ColumnReader(r) => {
+                let (v, l) = read_all(r, rows, max)?;
+                (Values::Int64(v, scale), l)
+            }
+            ColumnReader::FloatColumnReader(r) => {
+                let (v, l) = read_all(r, rows, max)?;
+                (Values::Float(v), l)
+            }
+            ColumnReader::DoubleColumnReader(r) => {
+                let (v, l) = read_all(r, rows, max)?;
+                (Values::Double(v), l)
+            }
+            ColumnReader::ByteArrayColumnReader(r) => {
+                let (v, l) = read_all(r, rows, max)?;
+                (Values::Bytes(v), l)
+            }
+            ColumnReader::FixedLenByteArrayColumnReader(r) => {
+                let (v, l) = read_all(r, rows, max)?;
+                (Values::Fixed(v), l)
+            }
+            ColumnReader::Int96ColumnReader(_) => {
+                return Err(parquet::errors::ParquetError::General(
+                    "INT96 values are not read".into(),
+                ));
+            }
+        };
+        Ok(Column {
+            rows,
+            values,
+            levels: levels.map(|l| (l, max)),
+            row: 0,
+            value: 0,
+        })
+    }
+
+    /// Writes the next row's value; nothing for a null.
+    fn write_next(&mut self, out: &mut Vec<u8>, delimiter: u8) {
+        let row = self.row;
+        self.row += 1;
+        if let Some((levels, max)) = &self.levels
+            && levels.get(row) != Some(max)
+        {
+            return;
+        }
+        let i = self.value;
+        self.value += 1;
+        // `write!` into a Vec cannot fail.
+        let _ = match &self.values {
+            Values::Bool(v) => out.write_all(if v[i] { b"true" } else { b"false" }),
+            Values::Int32(v, None) => write!(out, "{}", v[i]),
+            Values::Int64(v, None) => write!(out, "{}", v[i]),
+            Values::Int32(v, Some(scale)) => write_decimal(out, i128::from(v[i]), *scale),
+            Values::Int64(v, Some(scale)) => write_decimal(out, i128::from(v[i]), *scale),
+            Values::Float(v) => write!(out, "{:?}", f64::from(v[i])),
+            Values::Double(v) => write!(out, "{:?}", v[i]),
+            Values::Bytes(v) => {
+                write_bytes(out, v[i].data(), delimiter);
+                Ok(())
+            }
+            Values::Fixed(v) => {
+                write_bytes(out, v[i].data(), delimiter);
+                Ok(())
+            }
+        };
+    }
+}
+
+/// An unscaled integer with `scale` decimal places, exactly: 12345 at scale 2 is 123.45.
+fn write_decimal(out: &mut Vec<u8>, unscaled: i128, scale: u32) -> std::io::Result<()> {
+    let digits = unscaled.unsigned_abs().to_string();
+    let scale = scale as usize;
+    let padded = format!("{digits:0>width$}", width = scale + 1);
+    let (whole, fraction) = padded.split_at(padded.len() - scale);
+    let sign = if unscaled < 0 { "-" } else { "" };
+    write!(out, "{sign}{whole}.{fraction}")
+}
+
+/// Text as a field, quoted when it holds the delimiter, a quote or a line break.
+fn write_bytes(out: &mut Vec<u8>, value: &[u8], delimiter: u8) {
+    if value
+        .iter()
+        .any(|b| *b == delimiter || *b == b'"' || *b == b'\n' || *b == b'\r')
+    {
+        out.push(b'"');
+        for b in value {
+            if *b == b'"' {
+                out.push(b'"');
+            }
+            out.push(*b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicU64;
+
+    use parquet::basic::Compression;
+    use parquet::data_type::{DoubleType, Int32Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::parser::parse_message_type;
+
+    use super::*;
+    use crate::drift::{DriftParams, evaluate_drift_observed};
+    use crate::fairness::{FairnessParams, evaluate_fairness};
+
+    /// Rows of (label, prediction, group or null, x) written as Parquet in row groups of
+    /// `group_rows`, and the same rows as CSV.
+    fn both_forms(
+        rows: &[(i32, i32, Option<&str>, f64)],
+        group_rows: usize,
+        compression: Compression,
+    ) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let parquet_path = dir.path().join("data.parquet");
+        let schema = Arc::new(
+            parse_message_type(
+                "message eval { required int32 label; required int32 prediction; optional binary g (UTF8); required double x; }",
+            )
+            .unwrap(),
+        );
+        let props = Arc::new(
+            WriterProperties::builder()
+                .set_compression(compression)
+                .build(),
+        );
+        let mut writer =
+            SerializedFileWriter::new(File::create(&parquet_path).unwrap(), schema, props).unwrap();
+        for chunk in rows.chunks(group_rows) {
+            let mut group = writer.next_row_group().unwrap();
+            let mut column = 0;
+            while let Some(mut w) = group.next_column().unwrap() {
+                match column {
+                    0 | 1 => {
+                        let values: Vec<i32> = chunk
+                            .iter()
+                            .map(|r| if column == 0 { r.0 } else { r.1 })
+                            .collect();
+                        w.typed::<Int32Type>()
+                            .write_batch(&values, None, None)
+                            .unwrap();
+                    }
+                    2 => {
+                        let values: Vec<ByteArray> = chunk
+                            .iter()
+                            .filter_map(|r| r.2)
+                            .map(ByteArray::from)
+                            .collect();
+                        let levels: Vec<i16> =
+                            chunk.iter().map(|r| i16::from(r.2.is_some())).collect();
+                        w.typed::<parquet::data_type::ByteArrayType>()
+                            .write_batch(&values, Some(&levels), None)
+                            .unwrap();
+                    }
+                    _ => {
+                        let values: Vec<f64> = chunk.iter().map(|r| r.3).collect();
+                        w.typed::<DoubleType>()
+                            .write_batch(&values, None, None)
+                            .unwrap();
+                    }
+                }
+                w.close().unwrap();
+                column += 1;
+            }
+            group.close().unwrap();
+        }
+        writer.close().unwrap();
+        let csv_path = dir.path().join("data.csv");
+        let text: String = "label,prediction,g,x\n".to_owned()
+            + &rows
+                .iter()
+                .map(|r| {
+                    let group = r.2.map(|g| format!("\"{g}\"")).unwrap_or_default();
+                    format!("{},{},{group},{:?}\n", r.0, r.1, r.3)
+                })
+                .collect::<String>();
+        std::fs::write(&csv_path, text).unwrap();
+        (dir, parquet_path, csv_path)
+    }
+
+    fn sample(n: usize) -> Vec<(i32, i32, Option<&'static str>, f64)> {
+        (0..n)
+            .map(|i| {
+                let group = match i % 7 {
+                    0 => None,
+                    1 | 2 => Some("a, with comma"),
+                    _ => Some("b"),
+                };
+                let x = (i as f64 * 0.37).sin() * 1e3 + 1.0 / (i as f64 + 3.0);
+                ((i % 3 == 0) as i32, (i % 4 == 0) as i32, group, x)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parquet_and_csv_give_the_same_fairness_report() {
+        let (_dir, parquet, csv) = both_forms(&sample(5000), 1200, Compression::SNAPPY);
+        let params = FairnessParams {
+            label: "label".into(),
+            prediction: "prediction".into(),
+            score: None,
+            sensitive: vec!["g".into()],
+            positive_label: None,
+            min_group_size: 1,
+            delimiter: b',',
+        };
+        let from_parquet = evaluate_fairness(&parquet, &params).unwrap();
+        let from_csv = evaluate_fairness(&csv, &params).unwrap();
+        assert_eq!(from_parquet.rows, 5000);
+        assert_eq!(
+            serde_json::to_value(&from_parquet).unwrap(),
+            serde_json::to_value(&from_csv).unwrap()
+        );
+    }
+
+    #[test]
+    fn parquet_and_csv_give_the_same_drift_report() {
+        let (_dir, parquet, csv) =
+            both_forms(&sample(3000), 1000, Compression::ZSTD(Default::default()));
+        let shifted: Vec<_> = sample(2500)
+            .into_iter()
+            .map(|r| (r.1, r.0, r.2, r.3 + 40.0))
+            .collect();
+        let (_dir2, current, _) = both_forms(&shifted, 700, Compression::UNCOMPRESSED);
+        let params = DriftParams::default();
+        let run = |reference: &Path| {
+            evaluate_drift_observed(reference, &current, &params, 2, &AtomicU64::new(0)).unwrap()
+        };
+        let (from_parquet, from_csv) = (run(&parquet), run(&csv));
+        assert_eq!(from_parquet.reference_rows, 3000);
+        assert_eq!(
+            serde_json::to_value(&from_parquet).unwrap(),
+            serde_json::to_value(&from_csv).unwrap()
+        );
+        let g = &from_parquet.columns[2];
+        assert_eq!((g.name.as_str(), g.reference_missing), ("g", 3000 / 7 + 1));
+    }
+
+    #[test]
+    fn a_truncated_parquet_file_is_refused_with_its_name() {
+        let (_dir, parquet, _) = both_forms(&sample(100), 100, Compression::SNAPPY);
+        let bytes = std::fs::read(&parquet).unwrap();
+        std::fs::write(&parquet, &bytes[..bytes.len() / 2]).unwrap();
+        let err = crate::input::CsvInput::open(&parquet, b',')
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("data.parquet") && err.contains("not a complete Parquet file"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn decimals_and_quoting() {
+        let mut out = Vec::new();
+        write_decimal(&mut out, 12345, 2).unwrap();
+        out.push(b' ');
+        write_decimal(&mut out, -5, 3).unwrap();
+        out.push(b' ');
+        write_bytes(&mut out, b"a,b", b',');
+        out.push(b' ');
+        write_bytes(&mut out, b"say \"hi\"", b',');
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "123.45 -0.005 \"a,b\" \"say \"\"hi\"\"\""
+        );
+    }
+}
