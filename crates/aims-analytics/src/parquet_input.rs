@@ -94,18 +94,18 @@ impl ParquetSource {
                 }
             };
             let rows = columns.first().map_or(0, |c| c.rows);
-            let mut cells: Vec<Option<Column>> = (0..self.headers.len()).map(|_| None).collect();
+            // Each decoded column with the number of delimiters that precede it; fields
+            // after the last decoded one are left out, the engines do not look there.
+            let mut previous = 0;
+            let mut placed: Vec<(usize, Column)> = Vec::with_capacity(columns.len());
             for (at, column) in self.wanted.iter().zip(columns) {
-                cells[*at] = Some(column);
+                placed.push((at - previous, column));
+                previous = *at;
             }
             for _ in 0..rows {
-                for (i, cell) in cells.iter_mut().enumerate() {
-                    if i > 0 {
-                        out.push(delimiter);
-                    }
-                    if let Some(column) = cell {
-                        column.write_next(&mut out, delimiter);
-                    }
+                for (delimiters, column) in &mut placed {
+                    out.extend(std::iter::repeat_n(delimiter, *delimiters));
+                    column.write_next(&mut out, delimiter);
                 }
                 out.push(b'\n');
                 if out.len() >= CHUNK_BYTES {
@@ -249,8 +249,14 @@ impl Column {
         // `write!` into a Vec cannot fail.
         let _ = match &self.values {
             Values::Bool(v) => out.write_all(if v[i] { b"true" } else { b"false" }),
-            Values::Int32(v, None) => write!(out, "{}", v[i]),
-            Values::Int64(v, None) => write!(out, "{}", v[i]),
+            Values::Int32(v, None) => {
+                write_integer(out, i64::from(v[i]));
+                Ok(())
+            }
+            Values::Int64(v, None) => {
+                write_integer(out, v[i]);
+                Ok(())
+            }
             Values::Int32(v, Some(scale)) => write_decimal(out, i128::from(v[i]), *scale),
             Values::Int64(v, Some(scale)) => write_decimal(out, i128::from(v[i]), *scale),
             Values::Float(v) => write!(out, "{:?}", f64::from(v[i])),
@@ -265,6 +271,25 @@ impl Column {
             }
         };
     }
+}
+
+/// An integer in decimal, without the formatting machinery (it runs once per cell).
+fn write_integer(out: &mut Vec<u8>, value: i64) {
+    if value < 0 {
+        out.push(b'-');
+    }
+    let mut magnitude = value.unsigned_abs();
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (magnitude % 10) as u8;
+        magnitude /= 10;
+        if magnitude == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// An unscaled integer with `scale` decimal places, exactly: 12345 at scale 2 is 123.45.
