@@ -5,7 +5,7 @@ Writes a reference and a drifted current file with the fairness benchmark's gene
 (20 columns; the ten numeric features f0-f9 are compared: four shifted, three widened,
 three unchanged), then times, in the same run and on the same files:
   - reading both files' bytes (the floor),
-  - aims eval drift --columns f0,...,f9 (release build; peak memory too),
+  - aims eval drift --columns f0,...,f9 (release build; peak memory and CPU time too),
   - polars reading the ten columns of both files, then per column numpy.quantile PSI,
     scipy.stats.ks_2samp, scipy.stats.wasserstein_distance and
     scipy.spatial.distance.jensenshannon (the SciPy route; its compute time alone is shown
@@ -50,10 +50,11 @@ def best(repeat, fn):
 
 
 def run_aims(aims, reference, current):
-    command = ["/usr/bin/time", "-f", "%M", aims, "eval", "drift", "--reference", reference, "--current", current,
+    command = ["/usr/bin/time", "-f", "%M %U %S", aims, "eval", "drift", "--reference", reference, "--current", current,
                "--columns", ",".join(COLUMNS), "--format", "json"]
     out = subprocess.run(command, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout), int(out.stderr.strip().splitlines()[-1])  # peak RSS in KB
+    peak, user, system = out.stderr.strip().splitlines()[-1].split()
+    return json.loads(out.stdout), int(peak), float(user) + float(system)  # peak RSS in KB, CPU s
 
 
 def read_columns(reference, current):
@@ -96,9 +97,9 @@ def main():
     aims = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "aims")
     work = tempfile.mkdtemp(prefix="aims-drift-bench-")
     print(f"# Drift benchmark on {os.cpu_count()} cores: 10 numeric columns, reference vs current of the same size\n")
-    print("| rows per file | files | read bytes | aims | polars read | SciPy compute | polars + SciPy | "
+    print("| rows per file | files | read bytes | aims | aims CPU | polars read | SciPy compute | polars + SciPy | "
           "aims vs SciPy | aims vs polars + SciPy | aims peak memory |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for rows in [int(r) for r in args.rows.split(",")]:
         reference = os.path.join(work, f"reference-{rows}.csv")
         current = os.path.join(work, f"current-{rows}.csv")
@@ -106,12 +107,12 @@ def main():
         generate(current, rows, seed=12, drift=0.2)
         size = (os.path.getsize(reference) + os.path.getsize(current)) / 1e6
         t_read, _ = best(args.repeat, lambda: (read_bytes(reference), read_bytes(current)))
-        t_aims, (report, peak) = best(args.repeat, lambda: run_aims(aims, reference, current))
+        t_aims, (report, peak, cpu) = best(args.repeat, lambda: run_aims(aims, reference, current))
         t_load, (ref_df, cur_df) = best(args.repeat, lambda: read_columns(reference, current))
         t_scipy, figures = best(args.repeat, lambda: scipy_drift(ref_df, cur_df))
         same_figures(report, figures)
         total = t_load + t_scipy
-        print(f"| {rows:,} | {size:,.0f} MB | {t_read:.2f} s | {t_aims:.2f} s | {t_load:.2f} s | {t_scipy:.2f} s | "
+        print(f"| {rows:,} | {size:,.0f} MB | {t_read:.2f} s | {t_aims:.2f} s | {cpu:.2f} s | {t_load:.2f} s | {t_scipy:.2f} s | "
               f"{total:.2f} s | {t_scipy / t_aims:.1f}x | {total / t_aims:.1f}x | {peak / 1024:.0f} MB |")
         sys.stdout.flush()
         del ref_df, cur_df
