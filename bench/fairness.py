@@ -3,11 +3,13 @@
 
 Generates a deterministic evaluation file (20 columns: id, label, prediction, score, four
 sensitive attributes, ten numeric and two categorical features, with a built-in bias),
-then times, in the same run and on the same file:
+as CSV and as Parquet (zstd, polars' defaults), then times, in the same run and on the
+same data:
   - reading the file's bytes (the floor),
   - aims eval fairness (release build; peak memory too),
   - a hand-written polars group-by computing the same confusion counts,
-  - pandas + Fairlearn's MetricFrame (skipped above --fairlearn-max-rows; it is slow).
+  - pandas + Fairlearn's MetricFrame (skipped above --fairlearn-max-rows; it is slow),
+  - on the Parquet file: aims eval fairness and the polars group-by reading Parquet.
 
 Usage: bench/fairness.py [--rows 1000000,10000000] [--fairlearn-max-rows 1000000]
 Needs in the Python used to run it: numpy, polars, pandas, fairlearn, scikit-learn
@@ -29,7 +31,12 @@ SENSITIVE = ["skin_tone", "clothing", "age_band", "region"]
 
 
 def generate(path, rows, seed=11, drift=0.0):
-    """Writes the evaluation file. With `drift`, the numeric features move: f0-f3 shift
+    """Writes the evaluation file as CSV (see `frame`)."""
+    frame(rows, seed, drift).write_csv(path)
+
+
+def frame(rows, seed=11, drift=0.0):
+    """The evaluation data. With `drift`, the numeric features move: f0-f3 shift
     their mean by drift standard deviations, f4-f6 widen by that share, f7-f9 stay put
     (the drift benchmark's "current" file; drift=0 keeps the reference distribution)."""
     rng = np.random.default_rng(seed)
@@ -56,7 +63,7 @@ def generate(path, rows, seed=11, drift=0.0):
         columns[f"f{i}"] = rng.normal(mean, sd, rows).round(5)
     columns["c0"] = rng.choice(["alpha", "beta", "gamma"], size=rows)
     columns["c1"] = rng.choice(["x", "y"], size=rows)
-    pl.DataFrame(columns).write_csv(path)
+    return pl.DataFrame(columns)
 
 
 def timed(fn):
@@ -78,8 +85,8 @@ def run_aims(aims, path):
     return int(out.stderr.strip().splitlines()[-1])  # peak RSS in KB
 
 
-def run_polars(path):
-    df = pl.read_csv(path)
+def run_polars(path, parquet=False):
+    df = pl.read_parquet(path) if parquet else pl.read_csv(path)
     return (df.group_by(SENSITIVE).agg(
         tp=((pl.col("label") == 1) & (pl.col("prediction") == 1)).sum(),
         fp=((pl.col("label") == 0) & (pl.col("prediction") == 1)).sum(),
@@ -112,9 +119,11 @@ def main():
     print(f"# Fairness benchmark on {os.cpu_count()} cores: 20 columns, 4 sensitive attributes (240 intersectional groups)\n")
     print("| rows | file | read bytes | aims | polars group-by | pandas + Fairlearn | aims vs polars | aims vs Fairlearn | aims peak memory |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    parquet_rows = []
     for rows in [int(r) for r in args.rows.split(",")]:
         path = os.path.join(work, f"eval-{rows}.csv")
-        generate(path, rows)
+        data = frame(rows)
+        data.write_csv(path)
         size = os.path.getsize(path) / 1e6
         t_read, _ = timed(lambda: read_bytes(path))
         t_aims, peak = timed(lambda: run_aims(aims, path))
@@ -128,8 +137,20 @@ def main():
               f"{t_polars / t_aims:.1f}x | {ratio_fl} | {peak / 1024:.0f} MB |")
         sys.stdout.flush()
         os.remove(path)
+        parquet = os.path.join(work, f"eval-{rows}.parquet")
+        data.write_parquet(parquet)
+        del data
+        t_read, _ = timed(lambda: read_bytes(parquet))
+        t_aims, peak = timed(lambda: run_aims(aims, parquet))
+        t_polars, _ = timed(lambda: run_polars(parquet, parquet=True))
+        parquet_rows.append(f"| {rows:,} | {os.path.getsize(parquet) / 1e6:,.0f} MB | {t_read:.2f} s | {t_aims:.2f} s | "
+                            f"{t_polars:.2f} s | {t_polars / t_aims:.1f}x | {peak / 1024:.0f} MB |")
+        os.remove(parquet)
+    print("\nParquet (zstd):\n")
+    print("| rows | file | read bytes | aims | polars group-by | aims vs polars | aims peak memory |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n".join(parquet_rows))
     os.rmdir(work)
-
 
 if __name__ == "__main__":
     main()
