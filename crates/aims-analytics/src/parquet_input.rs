@@ -469,6 +469,29 @@ mod tests {
     }
 
     #[test]
+    fn line_numbers_count_rows_across_row_groups() {
+        let mut rows = sample(6000);
+        rows[4321].0 = 5;
+        let (_dir, parquet, _) = both_forms(&rows, 500, Compression::SNAPPY);
+        let params = FairnessParams {
+            label: "label".into(),
+            prediction: "prediction".into(),
+            score: None,
+            sensitive: vec!["g".into()],
+            positive_label: None,
+            min_group_size: 1,
+            delimiter: b',',
+        };
+        let err = evaluate_fairness(&parquet, &params)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 4323: the label column holds `5`"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn a_truncated_parquet_file_is_refused_with_its_name() {
         let (_dir, parquet, _) = both_forms(&sample(100), 100, Compression::SNAPPY);
         let bytes = std::fs::read(&parquet).unwrap();
