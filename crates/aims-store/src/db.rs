@@ -139,6 +139,19 @@ impl Pool {
         })
     }
 
+    /// A read transaction that sees one snapshot throughout, for reads that span many
+    /// statements and must agree with each other (verification, exports). SQLite's read
+    /// transactions already do; PostgreSQL needs REPEATABLE READ.
+    pub(crate) async fn snapshot(&self) -> Result<Tx> {
+        Ok(match self {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Postgres(p) => Tx::Postgres(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?,
+            ),
+        })
+    }
+
     /// A transaction for writing. SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
     /// so that two writers queue on the busy timeout instead of failing on lock upgrade.
     pub(crate) async fn write(&self) -> Result<Tx> {

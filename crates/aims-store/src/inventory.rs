@@ -474,3 +474,18 @@ fn record_from_row<F: RecordFields>(mut row: Map<String, Value>) -> Result<Recor
         fields: rows::decode(row, F::KIND.singular())?,
     })
 }
+
+/// The state the change log holds for a stored row of `kind`: the row read back as its
+/// record, exactly as a write logs it.
+pub(crate) fn logged_state(kind: RecordKind, row: Map<String, Value>) -> Result<Value> {
+    use aims_domain::inventory::{DatasetFields, ModelFields, SupplierFields, SystemFields};
+    fn state<F: RecordFields>(row: Map<String, Value>) -> Result<Value> {
+        record_row(&record_from_row::<F>(row)?).map(Value::Object)
+    }
+    match kind {
+        RecordKind::System => state::<SystemFields>(row),
+        RecordKind::Model => state::<ModelFields>(row),
+        RecordKind::Dataset => state::<DatasetFields>(row),
+        RecordKind::Supplier => state::<SupplierFields>(row),
+    }
+}

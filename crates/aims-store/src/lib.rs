@@ -12,10 +12,12 @@ mod db;
 mod error;
 mod introspect;
 mod inventory;
+mod ledger;
 mod migrate;
 mod rows;
 pub mod schema;
 mod transfer;
+mod verify;
 
 use chrono::{DateTime, SubsecRound, Utc};
 
@@ -28,6 +30,7 @@ pub use error::{Result, StoreError};
 pub use introspect::ColumnInfo;
 pub use migrate::latest_version;
 pub use transfer::{EXPORT_FORMAT, EXPORT_VERSION, ExportHeader, TransferSummary};
+pub use verify::{LedgerFailure, LedgerReport, Problem};
 
 /// The storage of one installation. Cheap to clone: clones share the connection pool.
 #[derive(Clone)]

@@ -180,9 +180,22 @@ pub fn tables() -> &'static [TableDef] {
                     col("record_kind", Text),
                     col("record_id", Text),
                     opt("state", Json),
-                    opt("state_sha256", Text),
+                    opt("new_state_hash", Text),
+                    opt("prev_state_hash", Text),
+                    opt("prev_entry_hash", Text),
+                    opt("entry_hash", Text),
                 ],
                 order_by: &["seq"],
+            },
+            TableDef {
+                name: "ledger_heads",
+                columns: vec![
+                    col("log", Text),
+                    col("seq", Int),
+                    col("entry_hash", Text),
+                    col("subtree_roots", Text),
+                ],
+                order_by: &["log"],
             },
             TableDef {
                 name: "record_counts",
@@ -207,9 +220,15 @@ pub fn table(name: &str) -> Option<&'static TableDef> {
 
 /// Tables that a move between installations carries. Sessions and sign-in throttling
 /// stay behind: they are operational state of the installation that made them. Record
-/// counts are derived, and an import recomputes them.
+/// counts and ledger heads are derived, and an import recomputes them.
 pub fn exported_tables() -> impl Iterator<Item = &'static TableDef> {
-    tables()
-        .iter()
-        .filter(|t| !["sessions", "login_throttle", "record_counts"].contains(&t.name))
+    tables().iter().filter(|t| {
+        ![
+            "sessions",
+            "login_throttle",
+            "record_counts",
+            "ledger_heads",
+        ]
+        .contains(&t.name)
+    })
 }

@@ -89,7 +89,7 @@ async fn migrations_run_once_and_reopen_cleanly() {
         .await
         .expect("second open of an up-to-date database");
     assert!(again.is_empty().await.unwrap());
-    assert_eq!(aims_store::latest_version(), 1);
+    assert_eq!(aims_store::latest_version(), 2);
 }
 
 #[tokio::test]
@@ -823,7 +823,7 @@ async fn a_bad_import_names_the_line_and_stores_nothing() {
             ("", "line 1: the file is empty"),
             ("{\"format\":\"zip\"}", "line 1: not an aims export header"),
             (
-                &text.replacen("\"version\":1", "\"version\":99", 1),
+                &text.replacen("\"version\":2", "\"version\":99", 1),
                 "version 99 is not supported",
             ),
             (
