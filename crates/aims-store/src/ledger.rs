@@ -369,3 +369,74 @@ impl crate::Store {
         })
     }
 }
+
+impl crate::Store {
+    /// The entry hashes of the first `tree_size` entries, in order: the leaves that
+    /// inclusion and consistency proofs are built from.
+    pub async fn entry_hashes(&self, tree_size: u64) -> Result<Vec<Hash>> {
+        const COLUMNS: [Column; 2] = [
+            Column {
+                name: "seq",
+                ty: ColType::Int,
+                nullable: false,
+            },
+            Column {
+                name: "entry_hash",
+                ty: ColType::Text,
+                nullable: true,
+            },
+        ];
+        let mut tx = self.pool.snapshot().await?;
+        let mut hashes = Vec::with_capacity(usize::try_from(tree_size).unwrap_or(0));
+        let limit = i64::try_from(tree_size).unwrap_or(i64::MAX);
+        let mut after = 0i64;
+        while (hashes.len() as u64) < tree_size {
+            let mut stmt = Query::select();
+            stmt.from("changes")
+                .columns(["seq", "entry_hash"])
+                .and_where(Expr::col("seq").gt(after))
+                .and_where(Expr::col("seq").lte(limit))
+                .order_by("seq", Order::Asc)
+                .limit(50_000);
+            let page = tx.fetch(&stmt, &COLUMNS).await?;
+            let Some(last) = page.last() else { break };
+            after = last["seq"].as_i64().unwrap_or(after);
+            for row in page {
+                let seq = row["seq"].as_i64().unwrap_or_default();
+                if seq != hashes.len() as i64 + 1 {
+                    return Err(StoreError::Corrupt(format!(
+                        "the change log has no entry {}: run `aims verify`",
+                        hashes.len() + 1
+                    )));
+                }
+                hashes.push(
+                    parse_hash(&row["entry_hash"]).ok_or_else(|| {
+                        StoreError::Corrupt(format!("change {seq}: bad entry hash"))
+                    })?,
+                );
+            }
+        }
+        if (hashes.len() as u64) < tree_size {
+            return Err(StoreError::NotFound {
+                kind: "ledger entry",
+                id: (hashes.len() + 1).to_string(),
+            });
+        }
+        Ok(hashes)
+    }
+
+    /// One entry of the record log.
+    pub async fn ledger_entry(&self, seq: u64) -> Result<Entry> {
+        let mut tx = self.pool.read().await?;
+        let mut stmt = rows::select("changes", &ENTRY_COLUMNS);
+        stmt.and_where(Expr::col("seq").eq(i64::try_from(seq).unwrap_or(-1)));
+        let row = tx
+            .fetch_optional(&stmt, &ENTRY_COLUMNS)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                kind: "ledger entry",
+                id: seq.to_string(),
+            })?;
+        Ok(entry_from_row(row)?.0)
+    }
+}

@@ -70,6 +70,9 @@ pub enum Problem {
     LogTruncated,
     /// Entries covered by a saved signed tree head were rewritten with new hashes.
     LogRewritten,
+    /// The kept end of the log (seq, last hash, Merkle subtree roots) disagrees with the
+    /// entries.
+    HeadEdited,
 }
 
 /// The last entry of a record, as far as the live check needs it.
@@ -171,7 +174,19 @@ impl Store {
                 return Ok(report);
             }
         };
-        let head = ledger::read_head(&mut tx, RECORD_LOG, false).await?;
+        let head = match ledger::read_head(&mut tx, RECORD_LOG, false).await {
+            Ok(head) => head,
+            Err(crate::StoreError::Corrupt(message)) => {
+                report.failure = Some(failure(
+                    Problem::HeadEdited,
+                    None,
+                    None,
+                    format!("the ledger head was edited outside aims: {message}"),
+                ));
+                return Ok(report);
+            }
+            Err(other) => return Err(other),
+        };
         if head.tip.seq > verified.tree_size {
             report.failure = Some(failure(
                 Problem::EntryDeleted,
@@ -195,6 +210,19 @@ impl Store {
                 format!(
                     "the log holds {} entries ending in {}, but aims last wrote entry {} with hash {}: entries were added or rewritten outside aims",
                     verified.tree_size, verified.last_entry_hash, head.tip.seq, head.tip.entry_hash
+                ),
+            ));
+            return Ok(report);
+        }
+        if head.tree.root() != verified.root_hash {
+            report.failure = Some(failure(
+                Problem::HeadEdited,
+                None,
+                None,
+                format!(
+                    "the ledger head was edited outside aims: its Merkle tree gives root {}, the log gives {}; new tree heads would not verify",
+                    head.tree.root(),
+                    verified.root_hash
                 ),
             ));
             return Ok(report);

@@ -43,6 +43,12 @@ pub enum Command {
     /// Frameworks and crosswalks: validate library files, list and show frameworks, import.
     #[command(subcommand)]
     Library(crate::commands::library::LibraryCommand),
+    /// Check that no record or change-log entry was edited, deleted or reordered outside
+    /// aims (exit 1 naming the first that was).
+    Verify(crate::commands::ledger::VerifyArgs),
+    /// The tamper-evident ledger: signed tree heads, proofs, the public key.
+    #[command(subcommand)]
+    Ledger(crate::commands::ledger::LedgerCommand),
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@
 pub mod eval;
 mod init;
 pub use init::ADMIN_USERNAME;
+pub mod ledger;
 pub mod library;
 mod serve;
 mod systems;
@@ -29,6 +30,8 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCod
         Command::Import(args) => transfer::import(&settings, &args.file).await,
         Command::Eval(EvalCommand::Fairness(args)) => eval::fairness(&args),
         Command::Library(command) => library::run(command),
+        Command::Verify(args) => ledger::verify(&settings, &args).await,
+        Command::Ledger(command) => ledger::run(&settings, command).await,
     }
 }
 
