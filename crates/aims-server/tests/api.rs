@@ -990,3 +990,117 @@ async fn history_shows_who_changed_which_field_and_outlives_the_record() {
         assert_eq!(status, 404);
     }
 }
+
+#[tokio::test]
+async fn the_ledger_lists_entries_and_signs_its_tree_head() {
+    let config = ServerConfig {
+        signing_key: Some(std::sync::Arc::new(aims_ledger::SigningKey::from_seed(
+            [3; 32],
+        ))),
+        ..ServerConfig::default()
+    };
+    let (servers, _pg) = servers(config).await;
+    for s in &servers {
+        let manager = s.token(Role::Manager).await;
+        let (_, system) = call(
+            s,
+            Method::POST,
+            "/api/v1/systems",
+            Some(&manager),
+            Some(json!({"name": "Ledgered detector"})),
+        )
+        .await;
+        let id = system["id"].as_str().unwrap();
+        let auditor = s.token(Role::Auditor).await;
+        let t = Some(auditor.as_str());
+
+        let (status, list) = call(
+            s,
+            Method::GET,
+            &format!("/api/v1/ledger/entries?record_kind=systems&record_id={id}"),
+            t,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{list}");
+        assert_eq!(list["total"], 1, "{list}");
+        let entry = &list["items"][0];
+        assert_eq!(entry["action"], "create");
+        assert_eq!(entry["entry_hash"].as_str().unwrap().len(), 64);
+        assert!(entry["prev_state_hash"].is_null());
+
+        // Newest first, all of the organisation's entries.
+        let (_, all) = call(s, Method::GET, "/api/v1/ledger/entries?limit=2", t, None).await;
+        assert_eq!(all["items"].as_array().unwrap().len(), 2);
+        assert!(all["items"][0]["seq"].as_i64() > all["items"][1]["seq"].as_i64());
+
+        // The tree head verifies with the public key it names.
+        let (status, head) = call(s, Method::GET, "/api/v1/ledger/tree-head", t, None).await;
+        assert_eq!(status, 200, "{head}");
+        let signed = aims_ledger::SignedTreeHead::from_json(
+            &json!({
+                "tree_size": head["tree_size"], "root_hash": head["root_hash"],
+                "timestamp": head["timestamp"], "key_id": head["key_id"],
+                "signature": head["signature"],
+            })
+            .to_string(),
+        )
+        .unwrap();
+        let key =
+            aims_ledger::PublicKey::from_base64(head["public_key"].as_str().unwrap()).unwrap();
+        let verified = signed.verify(&key).unwrap();
+        assert_eq!(
+            verified.root_hash.to_hex(),
+            head["root_hash"].as_str().unwrap()
+        );
+
+        // Bad filters name the parameter.
+        let (status, error) = call(
+            s,
+            Method::GET,
+            "/api/v1/ledger/entries?from=yesterday&limit=9000",
+            t,
+            None,
+        )
+        .await;
+        assert_eq!(status, 400, "{error}");
+        let fields: Vec<&str> = error["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["from", "limit"], "{error}");
+
+        // The auditor view and its checkpoint download.
+        let page = s
+            .request(Method::GET, &format!("/ledger?record_id={id}"))
+            .bearer_auth(&auditor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains("Audit trail")
+                && html.contains(head["public_key"].as_str().unwrap())
+                && html.contains("Showing 1–1 of 1 entries"),
+            "{html}"
+        );
+        let download = s
+            .request(Method::GET, "/ledger/checkpoint.json")
+            .bearer_auth(&auditor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(download.status(), 200);
+        assert!(
+            download.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
+        let file = aims_ledger::SignedTreeHead::from_json(&download.text().await.unwrap()).unwrap();
+        file.verify(&key).unwrap();
+    }
+}

@@ -440,3 +440,78 @@ impl crate::Store {
         Ok(entry_from_row(row)?.0)
     }
 }
+
+impl crate::Store {
+    /// An organisation's ledger entries, newest first, with the number matching `filter`.
+    pub async fn ledger_entries(
+        &self,
+        organisation_id: uuid::Uuid,
+        filter: &aims_domain::history::LedgerFilter,
+        limit: u64,
+        offset: u64,
+    ) -> Result<(Vec<aims_domain::history::LedgerEntry>, u64)> {
+        use sea_query::SelectStatement;
+        let mut base = Query::select();
+        base.from("changes").and_where(rows::eq(
+            "changes",
+            "organisation_id",
+            organisation_id.to_string(),
+        ));
+        let add = |stmt: &mut SelectStatement| {
+            if let Some(kind) = &filter.record_kind {
+                stmt.and_where(rows::eq("changes", "record_kind", kind.clone()));
+            }
+            if let Some(id) = &filter.record_id {
+                stmt.and_where(rows::eq("changes", "record_id", id.clone()));
+            }
+            if let Some(actor) = &filter.actor {
+                stmt.and_where(rows::eq("changes", "actor", actor.clone()));
+            }
+            if let Some(from) = filter.from {
+                stmt.and_where(Expr::col("at").gte(from));
+            }
+            if let Some(to) = filter.to {
+                stmt.and_where(Expr::col("at").lt(to));
+            }
+        };
+        add(&mut base);
+        let mut count = base.clone();
+        count.expr(Expr::cust("COUNT(*)"));
+        let columns = &ENTRY_COLUMNS[..ENTRY_COLUMNS.len() - 1];
+        let mut page = base;
+        page.columns(columns.iter().map(|c| c.name))
+            .order_by("seq", Order::Desc)
+            .limit(limit)
+            .offset(offset);
+        let mut tx = self.pool.snapshot().await?;
+        let total = u64::try_from(tx.fetch_i64(&count).await?).unwrap_or(0);
+        let text = |row: &Map<String, Value>, key: &str| row[key].as_str().map(str::to_owned);
+        let items = tx
+            .fetch(&page, columns)
+            .await?
+            .into_iter()
+            .map(|row| {
+                let at = row["at"]
+                    .as_str()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .ok_or_else(|| {
+                        StoreError::Corrupt(format!("change {}: bad time", row["seq"]))
+                    })?;
+                Ok(aims_domain::history::LedgerEntry {
+                    seq: row["seq"].as_i64().unwrap_or_default(),
+                    at,
+                    actor: text(&row, "actor").unwrap_or_default(),
+                    action: text(&row, "action").unwrap_or_default(),
+                    record_kind: text(&row, "record_kind").unwrap_or_default(),
+                    record_id: text(&row, "record_id").unwrap_or_default(),
+                    new_state_hash: text(&row, "new_state_hash"),
+                    prev_state_hash: text(&row, "prev_state_hash"),
+                    prev_entry_hash: text(&row, "prev_entry_hash"),
+                    entry_hash: text(&row, "entry_hash"),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((items, total))
+    }
+}

@@ -5,6 +5,7 @@
 //! test are all built from that list, so a route cannot exist undocumented or unguarded.
 
 pub(crate) mod inventory;
+pub(crate) mod ledger;
 pub mod openapi;
 pub(crate) mod organisations;
 pub(crate) mod session;
@@ -165,6 +166,28 @@ pub fn routes() -> Vec<ApiRoute> {
             Some(ManageUsers),
             doc("createOrganisation", "organisations", "Create an organisation; its creator becomes its admin").request("CreateOrganisation").ok(201, "Organisation"),
             post(organisations::create),
+        ),
+        route(
+            Method::GET,
+            "/ledger/entries",
+            Some(Read),
+            doc("listLedgerEntries", "ledger", "Entries of the tamper-evident change ledger for this organisation, newest first, with their hashes").ok(200, "LedgerEntryList").query(&[
+                ("record_kind", "Only entries of this kind of record (`systems`, `models`, `datasets`, `suppliers`, `organisation`, `user`, `member`, `api_token`)"),
+                ("record_id", "Only entries of this record"),
+                ("actor", "Only entries made by this actor, as the ledger names it"),
+                ("from", "Only entries at or after this RFC 3339 time"),
+                ("to", "Only entries before this RFC 3339 time"),
+                ("limit", "Page size, 1 to 500 (default 50)"),
+                ("offset", "Entries to skip"),
+            ]),
+            get(ledger::entries),
+        ),
+        route(
+            Method::GET,
+            "/ledger/tree-head",
+            Some(Read),
+            doc("getLedgerTreeHead", "ledger", "The ledger's current size and Merkle root, signed with the installation's key: a checkpoint an auditor can keep").ok(200, "TreeHeadInfo"),
+            get(ledger::tree_head),
         ),
     ];
     routes.extend(inventory::routes::<SystemFields>());

@@ -83,11 +83,7 @@ fn operation(method: &Method, doc: &Doc, authenticated: bool) -> Value {
         .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}))
         .collect();
     for (name, description) in doc.query_params {
-        let schema = if *name == "all" {
-            json!({"type": "boolean"})
-        } else {
-            json!({"type": "integer", "minimum": 1})
-        };
+        let schema = query_schema(name);
         parameters.push(json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema}));
     }
     if let Some(kind) = doc.list_of {
@@ -181,6 +177,19 @@ fn list_parameters(kind: RecordKind) -> Vec<Value> {
     params
 }
 
+/// The schema of an extra query parameter, by its name: the same name means the same
+/// thing on every route.
+fn query_schema(name: &str) -> Value {
+    match name {
+        "all" => json!({"type": "boolean"}),
+        "revision" => json!({"type": "integer", "minimum": 1}),
+        "limit" => json!({"type": "integer", "minimum": 1, "maximum": 500, "default": 50}),
+        "offset" => json!({"type": "integer", "minimum": 0, "default": 0}),
+        "from" | "to" => json!({"type": "string", "format": "date-time"}),
+        _ => json!({"type": "string", "maxLength": 200}),
+    }
+}
+
 fn add<T: ToSchema>(schemas: &mut Map<String, Value>) {
     let mut nested: Vec<(String, RefOr<Schema>)> = Vec::new();
     T::schemas(&mut nested);
@@ -243,6 +252,9 @@ pub const EMAIL_PATTERN: &str = "^$|^[^@\\s]+@[^@\\s.][^@\\s]*\\.[^@\\s]*[^@\\s.
 fn schemas() -> Map<String, Value> {
     let mut s = Map::new();
     add::<ErrorBody>(&mut s);
+    add::<super::ledger::LedgerEntryList>(&mut s);
+    add::<aims_domain::history::LedgerEntry>(&mut s);
+    add::<super::ledger::TreeHeadInfo>(&mut s);
     add::<super::inventory::History>(&mut s);
     add::<aims_domain::history::FieldChange>(&mut s);
     add::<FieldError>(&mut s);
