@@ -129,6 +129,53 @@ pub enum ExportCommand {
         #[arg(long, short, value_name = "FILE")]
         output: PathBuf,
     },
+    /// A framework of the library as an OSCAL 1.2 catalog (JSON), offline.
+    OscalCatalog {
+        /// Framework id, for example `iso-iec-42001-2023` (see `aims library list`).
+        #[arg(long, value_name = "ID")]
+        framework: String,
+        /// A library folder laid over the embedded library. Default: ./library when it exists.
+        #[arg(long, value_name = "DIR")]
+        library: Option<PathBuf>,
+        /// File to write (`-` for standard output).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Applicable controls as an OSCAL profile, from a JSON Statement of Applicability.
+    ///
+    /// The profile imports the framework's catalog (`metadata.import_href`). Input format:
+    /// docs/library-format.md. Needs no database.
+    OscalProfile {
+        /// Framework id, for example `iso-iec-42001-2023`.
+        #[arg(long, value_name = "ID")]
+        framework: String,
+        /// A library folder laid over the embedded library. Default: ./library when it exists.
+        #[arg(long, value_name = "DIR")]
+        library: Option<PathBuf>,
+        /// JSON file: {"metadata": {…}, "controls": [{"control_ref", "applicable", "justification"}]}.
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// File to write (`-` for standard output).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Implementation status of controls as OSCAL assessment results, from a JSON file.
+    ///
+    /// Input format: docs/library-format.md. Needs no database.
+    OscalAssessmentResults {
+        /// Framework id, for example `iso-iec-42001-2023`.
+        #[arg(long, value_name = "ID")]
+        framework: String,
+        /// A library folder laid over the embedded library. Default: ./library when it exists.
+        #[arg(long, value_name = "DIR")]
+        library: Option<PathBuf>,
+        /// JSON file: {"metadata": {…}, "findings": [{"control_ref", "status", "owner", "evidence", "remarks"}]}.
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// File to write (`-` for standard output).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

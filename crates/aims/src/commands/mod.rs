@@ -6,6 +6,7 @@ mod init;
 pub use init::ADMIN_USERNAME;
 pub mod ledger;
 pub mod library;
+mod oscal;
 mod serve;
 mod systems;
 mod transfer;
@@ -27,6 +28,23 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCod
             transfer::export_all(&settings, &output).await
         }
         Command::Export(ExportCommand::Openapi { output }) => transfer::export_openapi(&output),
+        Command::Export(ExportCommand::OscalCatalog {
+            framework,
+            library,
+            output,
+        }) => oscal::catalog(&framework, library.as_deref(), &output),
+        Command::Export(ExportCommand::OscalProfile {
+            framework,
+            library,
+            input,
+            output,
+        }) => oscal::profile(&framework, library.as_deref(), &input, &output),
+        Command::Export(ExportCommand::OscalAssessmentResults {
+            framework,
+            library,
+            input,
+            output,
+        }) => oscal::assessment_results(&framework, library.as_deref(), &input, &output),
         Command::Import(args) => transfer::import(&settings, &args.file).await,
         Command::Eval(EvalCommand::Fairness(args)) => eval::fairness(&args),
         Command::Library(command) => library::run(command),
