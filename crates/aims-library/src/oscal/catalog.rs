@@ -52,16 +52,16 @@ pub fn catalog(fw: &Framework) -> Value {
 fn metadata(fw: &Framework) -> Value {
     let party = ids::uuid(&["party", &fw.id, &fw.version, PUBLISHER_ROLE]);
     let mut metadata = json!({
-        "title": fw.name,
+        "title": one_line(&fw.name),
         "last-modified": LAST_MODIFIED,
-        "version": fw.version,
+        "version": one_line(&fw.version),
         "oscal-version": OSCAL_VERSION,
         "props": [
             ns_prop("framework-id", &fw.id),
             ns_prop("short-name", &fw.short_name),
         ],
         "roles": [{ "id": PUBLISHER_ROLE, "title": "Publisher" }],
-        "parties": [{ "uuid": party, "type": "organization", "name": fw.publisher }],
+        "parties": [{ "uuid": party, "type": "organization", "name": one_line(&fw.publisher) }],
         "responsible-parties": [{ "role-id": PUBLISHER_ROLE, "party-uuids": [party] }],
         "remarks": fw.description,
     });
@@ -72,7 +72,18 @@ fn metadata(fw: &Framework) -> Value {
 }
 
 pub(crate) fn ns_prop(name: &str, value: &str) -> Value {
-    json!({ "name": name, "ns": NS, "value": value })
+    json!({ "name": name, "ns": NS, "value": one_line(value) })
+}
+
+/// OSCAL titles and prop values are single lines without surrounding spaces. Library text
+/// rarely breaks that rule; when it does, a valid document matters more than keeping the
+/// line breaks.
+pub(crate) fn one_line(text: &str) -> String {
+    if text.contains(['\n', '\r']) || text.trim() != text {
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    } else {
+        text.to_owned()
+    }
 }
 
 /// What the nodes being written sit in.
@@ -166,7 +177,7 @@ impl Writer<'_> {
     fn common(&self, i: usize) -> Map<String, Value> {
         let node = &self.fw.nodes[i];
         let mut props = vec![
-            json!({ "name": "label", "value": node.ref_ }),
+            json!({ "name": "label", "value": one_line(&node.ref_) }),
             // The position in the framework file: restores the file order on import.
             json!({ "name": "sort-id", "value": format!("{i:04}") }),
             ns_prop("kind", node.kind.as_str()),
@@ -176,7 +187,7 @@ impl Writer<'_> {
         let mut map = Map::new();
         map.insert("id".into(), json!(self.ids[i]));
         map.insert("class".into(), json!(node.kind.as_str()));
-        map.insert("title".into(), json!(node.title));
+        map.insert("title".into(), json!(one_line(&node.title)));
         map.insert("props".into(), Value::Array(props));
         map
     }
@@ -205,4 +216,16 @@ impl Writer<'_> {
 
 fn part(id: &str, suffix: &str, name: &str, prose: &str) -> Value {
     json!({ "id": format!("{id}{suffix}"), "name": name, "prose": prose })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn titles_and_values_become_single_lines_only_when_needed() {
+        assert_eq!(one_line("A.6.2.4"), "A.6.2.4");
+        assert_eq!(one_line("Two  spaces kept"), "Two  spaces kept");
+        assert_eq!(one_line("Broken\n title "), "Broken title");
+    }
 }

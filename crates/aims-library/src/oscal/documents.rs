@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::OSCAL_VERSION;
-use super::catalog::ns_prop;
+use super::catalog::{ns_prop, one_line};
 use super::ids::{self, OBJECTIVE};
 use crate::model::Framework;
 
@@ -177,11 +177,6 @@ fn timestamp(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// OSCAL `string` values are one line without surrounding spaces.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 fn check_metadata(meta: &Metadata) -> Result<(), BuildError> {
     for (field, text) in [
         ("title", &meta.title),
@@ -197,7 +192,7 @@ fn check_metadata(meta: &Metadata) -> Result<(), BuildError> {
 
 fn metadata_json(meta: &Metadata, doc_uuid: &str, props: Vec<Value>) -> Value {
     let mut out = json!({
-        "title": meta.title,
+        "title": one_line(&meta.title),
         "last-modified": timestamp(&meta.last_modified),
         "version": one_line(&meta.version),
         "oscal-version": OSCAL_VERSION,
@@ -212,7 +207,7 @@ fn metadata_json(meta: &Metadata, doc_uuid: &str, props: Vec<Value>) -> Value {
     {
         let party = ids::uuid(&[doc_uuid, "party", name]);
         out["roles"] = json!([{ "id": "prepared-for", "title": "Prepared for" }]);
-        out["parties"] = json!([{ "uuid": party, "type": "organization", "name": name }]);
+        out["parties"] = json!([{ "uuid": party, "type": "organization", "name": one_line(name) }]);
         out["responsible-parties"] = json!([{ "role-id": "prepared-for", "party-uuids": [party] }]);
     }
     out
@@ -331,7 +326,7 @@ pub fn assessment_results(
         }
         let mut finding = json!({
             "uuid": ids::uuid(&[&uuid, "finding", &f.control_ref]),
-            "title": format!("{} {title}", f.control_ref),
+            "title": one_line(&format!("{} {title}", f.control_ref)),
             "description": format!("{} {title}: {}.", f.control_ref, f.status.as_str().replace('-', " ")),
             "props": props,
             "target": target,
@@ -368,7 +363,7 @@ pub fn assessment_results(
     };
     let mut result = json!({
         "uuid": ids::uuid(&[&uuid, "result"]),
-        "title": meta.title,
+        "title": one_line(&meta.title),
         "description": format!(
             "Implementation status of {} control{} of {}.",
             findings.len(),
