@@ -7,8 +7,10 @@ pub mod account;
 pub mod history;
 pub mod inventory;
 pub mod listing;
+pub mod readiness;
 pub mod risk;
 pub mod role;
+pub mod soa;
 pub mod validation;
 
 pub use role::{Permission, Role};
