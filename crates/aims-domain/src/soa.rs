@@ -400,6 +400,37 @@ pub struct Snapshot {
     pub requirements: BTreeMap<String, RequirementFields>,
 }
 
+impl Snapshot {
+    /// What stops this state from being approved: every entry must meet its rules (an
+    /// adopted control has no justification until someone writes one). Fields are named
+    /// `controls[A.2.2].justification`.
+    pub fn approval_problems(&self) -> ValidationErrors {
+        let mut errors = ValidationErrors::new();
+        if self.controls.is_empty() && self.requirements.is_empty() {
+            errors.add("", "the SoA has no entries to approve");
+        }
+        let mut refs: Vec<&String> = self.requirements.keys().collect();
+        refs.sort_by(|a, b| compare_refs(a, b));
+        for r in refs {
+            if let Err(e) = self.requirements[r].validate() {
+                for fe in e.0 {
+                    errors.add(format!("requirements[{r}].{}", fe.field), fe.message);
+                }
+            }
+        }
+        let mut refs: Vec<&String> = self.controls.keys().collect();
+        refs.sort_by(|a, b| compare_refs(a, b));
+        for r in refs {
+            if let Err(e) = self.controls[r].validate() {
+                for fe in e.0 {
+                    errors.add(format!("controls[{r}].{}", fe.field), fe.message);
+                }
+            }
+        }
+        errors
+    }
+}
+
 /// Applies a partial update (a JSON object of some fields) to `current` and checks the
 /// result. `allowed_extra` names keys the caller handles itself (`revision`).
 pub fn apply_patch<F: ItemFields>(
@@ -701,5 +732,10 @@ mod tests {
         assert_eq!(status.before, json!("not_started"));
         assert_eq!(status.after, json!("implemented"));
         assert!(compare(&after, &after).is_empty());
+
+        let problems = after.approval_problems();
+        let fields: Vec<&str> = problems.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["controls[A.10.4].justification"]);
+        assert!(!Snapshot::default().approval_problems().is_empty());
     }
 }

@@ -16,6 +16,7 @@ mod ledger;
 mod migrate;
 mod rows;
 pub mod schema;
+mod soa;
 mod transfer;
 mod verify;
 
@@ -29,6 +30,7 @@ pub use db::{Engine, format_timestamp, redact_url};
 pub use error::{Result, StoreError};
 pub use introspect::ColumnInfo;
 pub use migrate::latest_version;
+pub use soa::ItemUpdate;
 pub use transfer::{EXPORT_FORMAT, EXPORT_VERSION, ExportHeader, TransferSummary};
 pub use verify::{LedgerFailure, LedgerReport, Problem};
 

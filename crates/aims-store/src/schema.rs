@@ -91,6 +91,27 @@ fn inventory_table(kind: RecordKind) -> TableDef {
     }
 }
 
+/// An entry of the Statement of Applicability: bookkeeping, then the fields of its kind
+/// (`aims_domain::soa::ControlFields` or `RequirementFields`).
+fn soa_item_table(name: &'static str, fields: &[Column]) -> TableDef {
+    let mut columns = vec![
+        col("id", Text),
+        col("organisation_id", Text),
+        col("item_ref", Text),
+        col("revision", Int),
+        col("created_at", Timestamp),
+        col("updated_at", Timestamp),
+        col("created_by", Text),
+        col("updated_by", Text),
+    ];
+    columns.extend_from_slice(fields);
+    TableDef {
+        name,
+        columns,
+        order_by: &["id"],
+    }
+}
+
 /// Every table, parents before children, in the order import must load them.
 pub fn tables() -> &'static [TableDef] {
     static TABLES: OnceLock<Vec<TableDef>> = OnceLock::new();
@@ -210,6 +231,51 @@ pub fn tables() -> &'static [TableDef] {
             inventory_table(RecordKind::System),
             inventory_table(RecordKind::Dataset),
             inventory_table(RecordKind::Model),
+            TableDef {
+                name: "soas",
+                columns: vec![
+                    col("id", Text),
+                    col("organisation_id", Text),
+                    col("framework_id", Text),
+                    col("created_at", Timestamp),
+                    col("created_by", Text),
+                ],
+                order_by: &["id"],
+            },
+            soa_item_table(
+                "soa_controls",
+                &[
+                    col("applicable", Bool),
+                    col("justification", Text),
+                    col("status", Text),
+                    col("owner", Text),
+                    opt("target_date", Date),
+                    col("risk_ids", Json),
+                    col("evidence", Json),
+                ],
+            ),
+            soa_item_table(
+                "soa_requirements",
+                &[
+                    col("status", Text),
+                    col("owner", Text),
+                    col("notes", Text),
+                    col("evidence", Json),
+                ],
+            ),
+            TableDef {
+                name: "soa_versions",
+                columns: vec![
+                    col("id", Text),
+                    col("organisation_id", Text),
+                    col("version", Int),
+                    col("approved_at", Timestamp),
+                    col("approved_by", Text),
+                    col("note", Text),
+                    col("snapshot", Json),
+                ],
+                order_by: &["id"],
+            },
         ]
     })
 }

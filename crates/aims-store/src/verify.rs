@@ -91,6 +91,11 @@ fn checked_kinds() -> impl Iterator<Item = (&'static str, &'static str, Option<R
         .into_iter()
         .map(|kind| (kind.path(), kind.table(), Some(kind)))
         .chain(std::iter::once(("organisation", "organisations", None)))
+        .chain(
+            crate::soa::CHECKED
+                .into_iter()
+                .map(|(kind, table)| (kind, table, None)),
+        )
 }
 
 fn failure(

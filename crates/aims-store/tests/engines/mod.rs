@@ -27,6 +27,7 @@ pub async fn open_all() -> Engines {
 
 impl Engines {
     /// Another empty store on the same engine as `engine`, for moves between installations.
+    #[allow(dead_code)] // not every test binary uses every helper
     pub async fn fresh(&self, engine: &str, name: &str) -> Store {
         self.fresh_with_url(engine, name).await.0
     }
