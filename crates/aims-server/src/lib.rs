@@ -9,6 +9,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod soa;
 pub mod state;
 pub mod web;
 

@@ -9,6 +9,7 @@ pub(crate) mod ledger;
 pub mod openapi;
 pub(crate) mod organisations;
 pub(crate) mod session;
+pub(crate) mod soa;
 pub(crate) mod tokens;
 pub(crate) mod users;
 
@@ -35,7 +36,7 @@ pub struct Doc {
     pub success: (u16, Option<Value>),
     /// The route lists records of this kind and takes list parameters.
     pub list_of: Option<RecordKind>,
-    /// Names of path parameters (all UUIDs).
+    /// Names of path parameters (UUIDs, except `ref`: a framework's identifier).
     pub path_params: &'static [&'static str],
     /// Extra query parameters: (name, description).
     pub query_params: &'static [(&'static str, &'static str)],
@@ -194,6 +195,7 @@ pub fn routes() -> Vec<ApiRoute> {
     routes.extend(inventory::routes::<ModelFields>());
     routes.extend(inventory::routes::<DatasetFields>());
     routes.extend(inventory::routes::<SupplierFields>());
+    routes.extend(soa::routes());
     routes
 }
 

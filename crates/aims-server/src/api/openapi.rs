@@ -80,7 +80,14 @@ fn operation(method: &Method, doc: &Doc, authenticated: bool) -> Value {
     let mut parameters: Vec<Value> = doc
         .path_params
         .iter()
-        .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}))
+        .map(|name| {
+            let schema = if *name == "ref" {
+                json!({"type": "string", "minLength": 1, "maxLength": 100, "description": "An identifier of the framework, for example `A.6.2.4` or `6.1.2`"})
+            } else {
+                json!({"type": "string", "format": "uuid"})
+            };
+            json!({"name": name, "in": "path", "required": true, "schema": schema})
+        })
         .collect();
     for (name, description) in doc.query_params {
         let schema = query_schema(name);
@@ -186,6 +193,8 @@ fn query_schema(name: &str) -> Value {
         "limit" => json!({"type": "integer", "minimum": 1, "maximum": 500, "default": 50}),
         "offset" => json!({"type": "integer", "minimum": 0, "default": 0}),
         "from" | "to" => json!({"type": "string", "format": "date-time"}),
+        "from_version" | "to_version" => json!({"type": "integer", "minimum": 1}),
+        "applicable" => json!({"type": "string", "enum": ["true", "false", ""]}),
         _ => json!({"type": "string", "maxLength": 200}),
     }
 }
@@ -295,6 +304,7 @@ fn schemas() -> Map<String, Value> {
     add_kind::<ModelFields>(&mut s);
     add_kind::<DatasetFields>(&mut s);
     add_kind::<SupplierFields>(&mut s);
+    add_soa(&mut s);
     s.insert("Health".into(), json!({"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["ok", "unavailable"]}}}));
     s.insert(
         "OpenApiDocument".into(),
@@ -395,4 +405,60 @@ fn add_kind<F: ToSchema + aims_domain::inventory::RecordFields>(s: &mut Map<Stri
             }
         }),
     );
+}
+
+/// The schemas of the Statement of Applicability routes.
+fn add_soa(s: &mut Map<String, Value>) {
+    use super::soa::*;
+    use aims_domain::readiness::{
+        Coverage, GroupCoverage, GroupScore, Readiness, Score, TargetCoverage,
+    };
+    use aims_domain::soa::{
+        ConformityStatus, ControlFields, EvidenceRef, EvidenceState, ImplementationStatus,
+        ItemChange, ItemType, RequirementFields,
+    };
+    add::<ImplementationStatus>(s);
+    add::<ConformityStatus>(s);
+    add::<EvidenceRef>(s);
+    add::<EvidenceState>(s);
+    add::<ControlFields>(s);
+    add::<RequirementFields>(s);
+    add::<SoaOverview>(s);
+    add::<SoaVersionInfo>(s);
+    add::<AdoptFramework>(s);
+    add::<SoaControl>(s);
+    add::<SoaControlList>(s);
+    add::<SoaRequirement>(s);
+    add::<SoaRequirementList>(s);
+    add::<BulkEdit>(s);
+    add::<SoaVersionList>(s);
+    add::<ApproveSoa>(s);
+    add::<ItemType>(s);
+    add::<ItemChange>(s);
+    add::<SoaComparison>(s);
+    add::<Score>(s);
+    add::<GroupScore>(s);
+    add::<Readiness>(s);
+    add::<TargetCoverage>(s);
+    add::<GroupCoverage>(s);
+    add::<Coverage>(s);
+    add::<crate::soa::ReadinessReport>(s);
+    for (fields, patch, what) in [
+        ("ControlFields", "SoaControlPatch", "control"),
+        ("RequirementFields", "SoaRequirementPatch", "requirement"),
+    ] {
+        let mut schema = s.get(fields).cloned().unwrap_or(Value::Null);
+        if let Some(props) = schema["properties"].as_object_mut() {
+            props.insert(
+                "revision".into(),
+                json!({"type": "integer", "minimum": 1, "description": "The revision you read. An `If-Match` header may carry it instead."}),
+            );
+        }
+        schema["required"] = json!(["revision"]);
+        schema["additionalProperties"] = Value::Bool(false);
+        schema["description"] = Value::String(format!(
+            "Fields of a {what}'s entry to change, and the revision read; the others keep their values."
+        ));
+        s.insert(patch.into(), schema);
+    }
 }
