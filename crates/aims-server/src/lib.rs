@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod soa;
+pub mod soa_export;
 pub mod state;
 pub mod web;
 

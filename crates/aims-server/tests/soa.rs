@@ -488,6 +488,66 @@ async fn approval_versions_comparison_and_readiness() {
             );
         }
 
+        // Downloads for auditors.
+        let response = s
+            .request(Method::GET, "/api/v1/soa/export?format=xlsx&version=1")
+            .bearer_auth(&contributor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        assert_eq!(
+            response.headers()["content-disposition"],
+            "attachment; filename=\"soa-v1.xlsx\""
+        );
+        assert!(response.bytes().await.unwrap().starts_with(b"PK"));
+        let response = s
+            .request(Method::GET, "/api/v1/soa/export?format=csv")
+            .bearer_auth(&contributor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers()["content-disposition"],
+            "attachment; filename=\"soa-v2.csv\""
+        );
+        let csv = response.text().await.unwrap();
+        assert_eq!(
+            csv.matches("\r\n").count(),
+            39,
+            "a header and one row per control"
+        );
+        assert!(csv.contains("A.10.4,"));
+        assert!(
+            csv.contains(
+                ",No,We have no customers: all AI systems are for internal use.,Not applicable,"
+            ),
+            "{csv}"
+        );
+        for (query, field) in [
+            ("format=pdf", "format"),
+            ("format=csv&version=9", "version"),
+            ("format=csv&version=x", "version"),
+        ] {
+            let (status, body) = call(
+                s,
+                Method::GET,
+                &format!("/api/v1/soa/export?{query}"),
+                Some(&contributor),
+                None,
+            )
+            .await;
+            assert_eq!(
+                (status, field_of(&body)),
+                (400, vec![field.to_owned()]),
+                "{query}: {body}"
+            );
+        }
+
         // Readiness: one implemented control with current evidence, one excluded.
         let (status, report) = call(
             s,

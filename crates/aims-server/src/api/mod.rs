@@ -40,6 +40,8 @@ pub struct Doc {
     pub path_params: &'static [&'static str],
     /// Extra query parameters: (name, description).
     pub query_params: &'static [(&'static str, &'static str)],
+    /// Media types of a file the route answers with instead of JSON.
+    pub download: &'static [&'static str],
 }
 
 /// One route of the API.
@@ -67,6 +69,7 @@ fn doc(operation_id: &str, tag: &'static str, summary: &str) -> Doc {
         list_of: None,
         path_params: &[],
         query_params: &[],
+        download: &[],
     }
 }
 
@@ -88,6 +91,11 @@ impl Doc {
 
     fn ids(mut self, names: &'static [&'static str]) -> Self {
         self.path_params = names;
+        self
+    }
+
+    fn download(mut self, media_types: &'static [&'static str]) -> Self {
+        self.download = media_types;
         self
     }
 

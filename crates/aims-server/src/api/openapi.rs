@@ -99,6 +99,19 @@ fn operation(method: &Method, doc: &Doc, authenticated: bool) -> Value {
     let (status, body) = &doc.success;
     let mut responses = Map::new();
     let success = match body {
+        _ if !doc.download.is_empty() => {
+            let content: Map<String, Value> = doc
+                .download
+                .iter()
+                .map(|media| {
+                    (
+                        (*media).to_owned(),
+                        json!({"schema": {"type": "string", "format": "binary"}}),
+                    )
+                })
+                .collect();
+            json!({"description": "The file, as an attachment", "content": content})
+        }
         Some(schema) => {
             json!({"description": "Success", "content": {"application/json": {"schema": schema}}})
         }
@@ -193,7 +206,8 @@ fn query_schema(name: &str) -> Value {
         "limit" => json!({"type": "integer", "minimum": 1, "maximum": 500, "default": 50}),
         "offset" => json!({"type": "integer", "minimum": 0, "default": 0}),
         "from" | "to" => json!({"type": "string", "format": "date-time"}),
-        "from_version" | "to_version" => json!({"type": "integer", "minimum": 1}),
+        "from_version" | "to_version" | "version" => json!({"type": "integer", "minimum": 1}),
+        "format" => json!({"type": "string", "enum": ["csv", "xlsx"]}),
         "applicable" => json!({"type": "string", "enum": ["true", "false", ""]}),
         _ => json!({"type": "string", "maxLength": 200}),
     }

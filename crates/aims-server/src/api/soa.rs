@@ -101,6 +101,16 @@ pub(super) fn routes() -> Vec<ApiRoute> {
             ]),
             get(compare),
         ),
+        route(
+            Method::GET,
+            "/soa/export",
+            Some(Read),
+            doc("exportSoa", "soa", "The SoA as a file for auditors: one row per control; XLSX adds a cover sheet with organisation, framework, version and approval").download(&[CSV, XLSX]).query(&[
+                ("format", "`csv` or `xlsx`"),
+                ("version", "An approved version number; absent: the entries as they are now"),
+            ]),
+            get(export),
+        ),
         route(Method::GET, "/soa/readiness", Some(Read), doc("getReadiness", "soa", "Readiness per clause, Annex A objective, framework and overall (docs/readiness.md), with the crosswalk views of other frameworks").ok(200, "ReadinessReport"), get(readiness)),
     ]
 }
@@ -800,4 +810,94 @@ async fn readiness(
     Auth(auth): Auth,
 ) -> ApiResult<Json<crate::soa::ReadinessReport>> {
     Ok(Json(readiness_of(&state, auth.organisation_id()).await?))
+}
+
+const CSV: &str = "text/csv; charset=utf-8";
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportParams {
+    pub format: Option<String>,
+    pub version: Option<String>,
+}
+
+/// The SoA as a CSV or XLSX download.
+pub(crate) async fn export_file(
+    state: &AppState,
+    org: Uuid,
+    format: Option<&str>,
+    version: Option<&str>,
+) -> ApiResult<Response> {
+    let mut errors = ValidationErrors::new();
+    let format = match format.map(str::trim) {
+        Some("csv") => "csv",
+        Some("xlsx") => "xlsx",
+        other => {
+            errors.add(
+                "format",
+                format!("must be csv or xlsx, got `{}`", other.unwrap_or("")),
+            );
+            ""
+        }
+    };
+    let version = version_param("version", &version.map(str::to_owned)).unwrap_or_else(|e| {
+        errors.0.extend(e.0);
+        None
+    });
+    errors.into_result()?;
+    let adopted = adopted(state, org).await?;
+    let organisation = state.store.organisation(org).await?;
+    let (edition, controls) = crate::soa_export::load(&state.store, org, version)
+        .await
+        .map_err(|e| match e {
+            aims_store::StoreError::NotFound { .. } => ApiError::validation(
+                "version",
+                format!(
+                    "version {} has not been approved",
+                    version.unwrap_or_default()
+                ),
+            ),
+            other => other.into(),
+        })?;
+    let input = crate::soa_export::SheetInput {
+        organisation: &organisation.name,
+        framework: adopted.framework,
+        edition,
+        generated_at: Utc::now(),
+        controls: &controls,
+    };
+    let (bytes, media) = match format {
+        "csv" => (crate::soa_export::csv(&input), CSV),
+        _ => (
+            crate::soa_export::xlsx(&input).map_err(ApiError::internal)?,
+            XLSX,
+        ),
+    };
+    let name = format!("soa-{}.{format}", input.edition.tag());
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, media.to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn export(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    QueryParams(params): QueryParams<ExportParams>,
+) -> ApiResult<Response> {
+    export_file(
+        &state,
+        auth.organisation_id(),
+        params.format.as_deref(),
+        params.version.as_deref(),
+    )
+    .await
 }
