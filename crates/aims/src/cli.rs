@@ -113,8 +113,30 @@ pub enum ExportFormat {
     Jsonl,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SoaFormat {
+    /// Comma-separated values, UTF-8.
+    Csv,
+    /// An Excel workbook with a cover sheet.
+    Xlsx,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
+    /// The Statement of Applicability, one row per control, as CSV or XLSX.
+    Soa {
+        #[arg(long, value_enum)]
+        format: SoaFormat,
+        /// Organisation (name or id); needed when the installation hosts several.
+        #[arg(long, value_name = "NAME|ID")]
+        organisation: Option<String>,
+        /// An approved version; default: the entries as they are now.
+        #[arg(long, value_name = "N")]
+        version: Option<i64>,
+        /// File to write (`-` for standard output).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
     /// Every organisation, user and record, for backup or a move to another engine.
     All {
         #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]

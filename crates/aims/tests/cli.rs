@@ -181,7 +181,70 @@ async fn serve_demo_starts_a_believable_installation_on_sqlite() {
     assert_eq!(datasets["total"], 1);
     let users = get(&client, format!("{}/api/v1/users", server.base)).await;
     assert_eq!(users["total"], 4, "admin plus one user per other role");
+    // A partly filled Statement of Applicability: readiness has real numbers.
+    let readiness = get(&client, format!("{}/api/v1/soa/readiness", server.base)).await;
+    let overall = readiness["readiness"]["overall"]["percent"]
+        .as_f64()
+        .unwrap();
+    assert!(overall > 5.0 && overall < 60.0, "{readiness}");
+    assert_eq!(readiness["readiness"]["controls"]["excluded"], 2);
+    assert_eq!(readiness["readiness"]["controls"]["evidence_expired"], 1);
+    let soa = get(&client, format!("{}/api/v1/soa", server.base)).await;
+    assert_eq!(soa["approved"]["version"], 1);
+    assert_eq!(soa["changed_since_approval"], true);
     drop(server);
+
+    // The SoA for auditors, from the same database.
+    let output = aims(dir.path())
+        .args(["export", "soa", "--format", "csv", "--output", "soa.csv"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let csv = std::fs::read_to_string(dir.path().join("soa.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 39, "a header and 38 controls");
+    assert!(csv.contains("A.10.4,Customers,"), "{csv}");
+    let output = aims(dir.path())
+        .args([
+            "export",
+            "soa",
+            "--format",
+            "xlsx",
+            "--version",
+            "1",
+            "-o",
+            "soa.xlsx",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        std::fs::read(dir.path().join("soa.xlsx"))
+            .unwrap()
+            .starts_with(b"PK")
+    );
+    let missing = aims(dir.path())
+        .args([
+            "export",
+            "soa",
+            "--format",
+            "csv",
+            "--version",
+            "7",
+            "-o",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("version 7"));
 
     // The CLI reads the same database.
     let output = aims(dir.path())

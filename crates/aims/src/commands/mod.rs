@@ -8,6 +8,7 @@ pub mod ledger;
 pub mod library;
 mod oscal;
 mod serve;
+mod soa;
 mod systems;
 mod transfer;
 
@@ -28,6 +29,12 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCod
             transfer::export_all(&settings, &output).await
         }
         Command::Export(ExportCommand::Openapi { output }) => transfer::export_openapi(&output),
+        Command::Export(ExportCommand::Soa {
+            format,
+            organisation,
+            version,
+            output,
+        }) => soa::export(&settings, organisation.as_deref(), format, version, &output).await,
         Command::Export(ExportCommand::OscalCatalog {
             framework,
             library,
