@@ -30,6 +30,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_ledger.sql"),
         postgres: include_str!("../migrations/postgres/0002_ledger.sql"),
     },
+    Migration {
+        version: 3,
+        name: "decisions",
+        sqlite: include_str!("../migrations/sqlite/0003_decisions.sql"),
+        postgres: include_str!("../migrations/postgres/0003_decisions.sql"),
+    },
 ];
 
 /// The migration after which the change log is a hash chain: applying it chains the

@@ -28,6 +28,24 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCod
             transfer::export_all(&settings, &output).await
         }
         Command::Export(ExportCommand::Openapi { output }) => transfer::export_openapi(&output),
+        Command::Export(ExportCommand::Decisions {
+            system,
+            from,
+            to,
+            organisation,
+            output,
+            ..
+        }) => {
+            transfer::export_decisions(
+                &settings,
+                &system,
+                from.as_deref(),
+                to.as_deref(),
+                organisation.as_deref(),
+                &output,
+            )
+            .await
+        }
         Command::Export(ExportCommand::OscalCatalog {
             framework,
             library,
