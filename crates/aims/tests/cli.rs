@@ -181,7 +181,33 @@ async fn serve_demo_starts_a_believable_installation_on_sqlite() {
     assert_eq!(datasets["total"], 1);
     let users = get(&client, format!("{}/api/v1/users", server.base)).await;
     assert_eq!(users["total"], 4, "admin plus one user per other role");
+    let decisions = get(
+        &client,
+        format!(
+            "{}/api/v1/systems/{}/decisions?limit=1",
+            server.base,
+            detector["id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(decisions["total"], 3000, "the detector's decision log");
+    assert!(decisions["items"][0]["groups"]["skin_tone"].is_string());
+    let ledger = get(&client, format!("{}/api/v1/ledger/entries?limit=1", server.base)).await;
+    assert!(
+        ledger["total"].as_u64().unwrap() > 20,
+        "the demo content went through the ledger: {ledger}"
+    );
     drop(server);
+
+    // The demo passes verification, decision logs included.
+    let output = aims(dir.path())
+        .args(["verify", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(output.status.success(), "{report}");
+    assert_eq!(report["decision_logs"], 2);
+    assert_eq!(report["decision_entries"], 5500);
 
     // The CLI reads the same database.
     let output = aims(dir.path())
