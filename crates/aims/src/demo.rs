@@ -198,7 +198,15 @@ pub async fn load(store: &Store) -> anyhow::Result<()> {
         "headline_metrics": {"macro_f1": 0.89, "accuracy": 0.93}
     })).await?;
     let pipeline = Actor::user(admin.user_id, "admin (token monitoring-pipeline)");
-    decisions(store, &pipeline, org, detector, DETECTOR_EVENTS, detector_event).await?;
+    decisions(
+        store,
+        &pipeline,
+        org,
+        detector,
+        DETECTOR_EVENTS,
+        detector_event,
+    )
+    .await?;
     decisions(store, &pipeline, org, credit, CREDIT_EVENTS, credit_event).await?;
     Ok(())
 }
@@ -236,8 +244,16 @@ fn detector_event(i: usize, dice: &mut Dice) -> Value {
         (_, "dark") => 0.9,
         _ => 0.95,
     };
-    let detected = if person { dice.next() < recall } else { dice.next() < 0.04 };
-    let score = if detected { 0.55 + 0.45 * dice.next() } else { 0.5 * dice.next() };
+    let detected = if person {
+        dice.next() < recall
+    } else {
+        dice.next() < 0.04
+    };
+    let score = if detected {
+        0.55 + 0.45 * dice.next()
+    } else {
+        0.5 * dice.next()
+    };
     let mut event = json!({
         "id": format!("det-{i:05}"),
         "time": demo_time(i, DETECTOR_EVENTS),
