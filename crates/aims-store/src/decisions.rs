@@ -73,12 +73,12 @@ impl Store {
         if events.is_empty() {
             return Err(ValidationErrors::single("body", "holds no decision events").into());
         }
-        // Hashing is the CPU-heavy part; it needs no transaction.
+        // Hashing is the CPU-heavy part; it needs no transaction. The state is stored in
+        // its canonical form, so verification can hash the stored text as it is.
         let mut prepared = Vec::with_capacity(events.len());
         for event in events {
-            let state = event.state();
-            let hash = hash_state(&state)?;
-            prepared.push((event, state.to_string(), hash));
+            let (text, hash) = canonical(&event.state())?;
+            prepared.push((event, text, hash));
         }
         let now = self.now();
         let time = format_timestamp(now);
@@ -162,7 +162,7 @@ impl Store {
         let previous = hash_state(&current["state"])?;
         event.ground_truth = Some(ground_truth);
         let state = event.state();
-        let hash = hash_state(&state)?;
+        let (text, hash) = canonical(&state)?;
         let mut head = ledger::read_head(&mut tx, &log, true).await?;
         let entry = head
             .tip
@@ -177,14 +177,7 @@ impl Store {
             })
             .map_err(|e| StoreError::Corrupt(format!("decision log of {system_id}: {e}")))?;
         head.advance(&entry)?;
-        let values = row_values(
-            system_id,
-            organisation_id,
-            &entry,
-            event.time,
-            now,
-            &state.to_string(),
-        );
+        let values = row_values(system_id, organisation_id, &entry, event.time, now, &text);
         insert_rows(&mut tx, vec![values]).await?;
         ledger::write_head(&mut tx, &log, &head).await?;
         tx.commit().await?;
@@ -318,6 +311,15 @@ impl Store {
         }
         Ok(rows)
     }
+}
+
+/// The canonical JSON text of a state (RFC 8785) and its hash.
+fn canonical(state: &Value) -> Result<(String, Hash)> {
+    let text = aims_ledger::canonicalize(state).map_err(|e| {
+        StoreError::Corrupt(format!("a decision event cannot be canonicalised: {e}"))
+    })?;
+    let hash = aims_ledger::sha256(text.as_bytes());
+    Ok((text, hash))
 }
 
 fn window_conditions(stmt: &mut sea_query::SelectStatement, window: Window) {
@@ -486,8 +488,8 @@ pub(crate) const ENTRY_COLUMNS: [Column; 9] = [
     },
 ];
 
-/// A `decisions` row as a ledger entry, with its logged state.
-pub(crate) fn entry_from_row(row: &Map<String, Value>, state: Value) -> Result<(Entry, Value)> {
+/// A `decisions` row as a ledger entry.
+pub(crate) fn entry_from_row(row: &Map<String, Value>) -> Result<Entry> {
     let seq = row["seq"]
         .as_i64()
         .and_then(|s| u64::try_from(s).ok())
@@ -504,21 +506,18 @@ pub(crate) fn entry_from_row(row: &Map<String, Value>, state: Value) -> Result<(
         }
     };
     let hash = |key: &str| parse_hash(&row[key]);
-    Ok((
-        Entry {
-            seq,
-            time: text("recorded_at"),
-            actor: text("actor"),
-            action,
-            entity_type: "decision".into(),
-            entity_id: text("event_id"),
-            new_state_hash: hash("new_state_hash"),
-            prev_state_hash: hash("prev_state_hash"),
-            prev_entry_hash: hash("prev_entry_hash").unwrap_or(Hash::ZERO),
-            entry_hash: hash("entry_hash").unwrap_or(Hash::ZERO),
-        },
-        state,
-    ))
+    Ok(Entry {
+        seq,
+        time: text("recorded_at"),
+        actor: text("actor"),
+        action,
+        entity_type: "decision".into(),
+        entity_id: text("event_id"),
+        new_state_hash: hash("new_state_hash"),
+        prev_state_hash: hash("prev_state_hash"),
+        prev_entry_hash: hash("prev_entry_hash").unwrap_or(Hash::ZERO),
+        entry_hash: hash("entry_hash").unwrap_or(Hash::ZERO),
+    })
 }
 
 /// Every system that has a decision log: rows in `decisions` or a head (a log whose
@@ -554,16 +553,17 @@ pub(crate) async fn logged_systems(tx: &mut Tx) -> Result<Vec<String>> {
 }
 
 /// Reads a system's decision log in seq order, a page at a time, handing each entry and
-/// its logged state to `visit`; stops early when `visit` returns `false`.
+/// the text of its logged state to `visit`; stops early when `visit` returns `false`.
 pub(crate) async fn replay(
     tx: &mut Tx,
     system_id: &str,
-    mut visit: impl FnMut(Entry, Value) -> Result<bool>,
+    mut visit: impl FnMut(Entry, String) -> Result<bool>,
 ) -> Result<()> {
     let mut columns = ENTRY_COLUMNS.to_vec();
+    // As text: a canonical state is checked by hashing it as stored.
     columns.push(Column {
         name: "state",
-        ty: ColType::Json,
+        ty: ColType::Text,
         nullable: false,
     });
     let mut after = 0i64;
@@ -579,8 +579,11 @@ pub(crate) async fn replay(
         };
         after = last["seq"].as_i64().unwrap_or(after);
         for mut row in page {
-            let state = row.remove("state").unwrap_or(Value::Null);
-            let (entry, state) = entry_from_row(&row, state)?;
+            let state = match row.remove("state") {
+                Some(Value::String(text)) => text,
+                _ => String::new(),
+            };
+            let entry = entry_from_row(&row)?;
             if !visit(entry, state)? {
                 return Ok(());
             }
