@@ -1261,6 +1261,24 @@ async fn decision_batches_are_all_or_nothing_and_come_back_as_pages_and_csv() {
             lines[2].starts_with("e2,") && lines[2].contains(",person,false,"),
             "{text}"
         );
+
+        // The system's page counts its events and links the download.
+        let page = s
+            .request(
+                Method::GET,
+                &format!("/systems/{}", system["id"].as_str().unwrap()),
+            )
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("3 decision events") && page.contains("/decisions/export"),
+            "{page}"
+        );
     }
 }
 
