@@ -6,12 +6,12 @@ use aims_domain::decision::{AppendedBatch, DecisionEvent};
 use aims_ledger::{Action, Change, Entry, Hash};
 use chrono::{DateTime, Utc};
 use sea_query::{Expr, ExprTrait, Order, Query, SimpleExpr};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::db::{Tx, format_timestamp};
 use crate::error::{Result, StoreError};
-use crate::ledger::{self, hash_state, parse_hash};
+use crate::ledger::{self, hash_state};
 use crate::schema::{ColType, Column};
 use crate::{Actor, Store, rows};
 
@@ -439,87 +439,6 @@ async fn insert_rows(tx: &mut Tx, rows: Vec<Vec<SimpleExpr>>) -> Result<()> {
     Ok(())
 }
 
-/// The columns of a decision entry, for verification.
-pub(crate) const ENTRY_COLUMNS: [Column; 9] = [
-    Column {
-        name: "seq",
-        ty: ColType::Int,
-        nullable: false,
-    },
-    Column {
-        name: "recorded_at",
-        ty: ColType::Timestamp,
-        nullable: false,
-    },
-    Column {
-        name: "actor",
-        ty: ColType::Text,
-        nullable: false,
-    },
-    Column {
-        name: "action",
-        ty: ColType::Text,
-        nullable: false,
-    },
-    Column {
-        name: "event_id",
-        ty: ColType::Text,
-        nullable: false,
-    },
-    Column {
-        name: "new_state_hash",
-        ty: ColType::Text,
-        nullable: true,
-    },
-    Column {
-        name: "prev_state_hash",
-        ty: ColType::Text,
-        nullable: true,
-    },
-    Column {
-        name: "prev_entry_hash",
-        ty: ColType::Text,
-        nullable: true,
-    },
-    Column {
-        name: "entry_hash",
-        ty: ColType::Text,
-        nullable: true,
-    },
-];
-
-/// A `decisions` row as a ledger entry.
-pub(crate) fn entry_from_row(row: &Map<String, Value>) -> Result<Entry> {
-    let seq = row["seq"]
-        .as_i64()
-        .and_then(|s| u64::try_from(s).ok())
-        .ok_or_else(|| StoreError::Corrupt("decision entry: bad seq".into()))?;
-    let text = |key: &str| row[key].as_str().unwrap_or_default().to_owned();
-    let action = match row["action"].as_str() {
-        Some("create") => Action::Create,
-        Some("update") => Action::Update,
-        Some("delete") => Action::Delete,
-        other => {
-            return Err(StoreError::Corrupt(format!(
-                "decision entry {seq}: unknown action {other:?}"
-            )));
-        }
-    };
-    let hash = |key: &str| parse_hash(&row[key]);
-    Ok(Entry {
-        seq,
-        time: text("recorded_at"),
-        actor: text("actor"),
-        action,
-        entity_type: "decision".into(),
-        entity_id: text("event_id"),
-        new_state_hash: hash("new_state_hash"),
-        prev_state_hash: hash("prev_state_hash"),
-        prev_entry_hash: hash("prev_entry_hash").unwrap_or(Hash::ZERO),
-        entry_hash: hash("entry_hash").unwrap_or(Hash::ZERO),
-    })
-}
-
 /// Every system that has a decision log: rows in `decisions` or a head (a log whose
 /// entries were all deleted still has its head).
 pub(crate) async fn logged_systems(tx: &mut Tx) -> Result<Vec<String>> {
@@ -553,59 +472,120 @@ pub(crate) async fn logged_systems(tx: &mut Tx) -> Result<Vec<String>> {
 }
 
 /// Reads a system's decision log in seq order, a page at a time, handing each entry and
-/// the text of its logged state to `visit`; stops early when `visit` returns `false`.
-pub(crate) async fn replay(
+/// the text of its logged state to `visit` with `state`, and returns `state` when done;
+/// stops early when `visit` returns `false`.
+///
+/// `visit` runs on a blocking thread while the next page is read, so reading and hashing
+/// each use a core.
+pub(crate) async fn replay<S: Send + 'static>(
     tx: &mut Tx,
     system_id: &str,
-    mut visit: impl FnMut(Entry, String) -> Result<bool>,
-) -> Result<()> {
-    let mut columns = ENTRY_COLUMNS.to_vec();
-    // As text: a canonical state is checked by hashing it as stored.
-    columns.push(Column {
-        name: "state",
-        ty: ColType::Text,
-        nullable: false,
-    });
+    state: S,
+    visit: fn(&mut S, Entry, String) -> Result<bool>,
+) -> Result<S> {
+    const PAGE: i64 = 20_000;
+    type Task<S> = tokio::task::JoinHandle<(S, Result<bool>)>;
+    async fn join<S>(task: Task<S>) -> Result<(S, bool)> {
+        let (state, go_on) = task
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("verification task failed: {e}")))?;
+        Ok((state, go_on?))
+    }
+    let mut idle = Some(state);
+    let mut running: Option<Task<S>> = None;
     let mut after = 0i64;
     loop {
-        let mut stmt = rows::select("decisions", &columns);
-        stmt.and_where(col("system_id").eq(system_id))
-            .and_where(col("seq").gt(after))
-            .order_by("seq", Order::Asc)
-            .limit(10_000);
-        let page = tx.fetch(&stmt, &columns).await?;
-        let Some(last) = page.last() else {
-            return Ok(());
-        };
-        after = last["seq"].as_i64().unwrap_or(after);
-        for mut row in page {
-            let state = match row.remove("state") {
-                Some(Value::String(text)) => text,
-                _ => String::new(),
-            };
-            let entry = entry_from_row(&row)?;
-            if !visit(entry, state)? {
-                return Ok(());
+        let page = tx.decision_entries(system_id, after, PAGE).await?;
+        if let Some(task) = running.take() {
+            let (state, go_on) = join(task).await?;
+            if !go_on {
+                return Ok(state);
             }
+            idle = Some(state);
         }
+        let mut state = idle.take().expect("the state is back from its task");
+        let Some(last) = page.last() else {
+            return Ok(state);
+        };
+        after = last.0;
+        running = Some(tokio::task::spawn_blocking(move || {
+            for row in page {
+                let outcome =
+                    entry_from_tuple(row).and_then(|(entry, text)| visit(&mut state, entry, text));
+                match outcome {
+                    Ok(true) => {}
+                    other => return (state, other),
+                }
+            }
+            (state, Ok(true))
+        }));
     }
+}
+
+/// A row of [`Tx::decision_entries`] as a ledger entry and its state text. Hash columns
+/// that do not hold hashes read as zero hashes, so that verification reports the entry
+/// as edited rather than the database as unreadable.
+fn entry_from_tuple(row: crate::db::DecisionRow) -> Result<(Entry, String)> {
+    let (
+        seq,
+        recorded_at,
+        actor,
+        action,
+        event_id,
+        new_hash,
+        prev_hash,
+        prev_entry,
+        entry_hash,
+        state,
+    ) = row;
+    let seq = u64::try_from(seq)
+        .map_err(|_| StoreError::Corrupt(format!("decision entry {seq}: bad seq")))?;
+    let action = match action.as_str() {
+        "create" => Action::Create,
+        "update" => Action::Update,
+        "delete" => Action::Delete,
+        other => {
+            return Err(StoreError::Corrupt(format!(
+                "decision entry {seq}: unknown action {other:?}"
+            )));
+        }
+    };
+    let hash = |text: Option<String>| text.and_then(|t| Hash::from_hex(&t).ok());
+    Ok((
+        Entry {
+            seq,
+            time: format_timestamp(recorded_at),
+            actor,
+            action,
+            entity_type: "decision".into(),
+            entity_id: event_id,
+            new_state_hash: hash(new_hash),
+            prev_state_hash: hash(prev_hash),
+            prev_entry_hash: hash(prev_entry).unwrap_or(Hash::ZERO),
+            entry_hash: hash(entry_hash).unwrap_or(Hash::ZERO),
+        },
+        state,
+    ))
 }
 
 /// Verifies every decision log and writes its head: after an import, which must bring
 /// intact logs or nothing.
 pub(crate) async fn adopt_chains(tx: &mut Tx) -> Result<()> {
     for system_id in logged_systems(tx).await? {
-        let mut verifier = aims_ledger::LogVerifier::new();
-        let mut head = ledger::Head::empty();
-        let mut failure = None;
-        replay(tx, &system_id, |entry, _| {
-            if let Err(e) = verifier.push(&entry) {
-                failure = Some(e);
-                return Ok(false);
-            }
-            head.advance(&entry)?;
-            Ok(true)
-        })
+        let start = (aims_ledger::LogVerifier::new(), ledger::Head::empty(), None);
+        let (_, head, failure) = replay(
+            tx,
+            &system_id,
+            start,
+            |(verifier, head, failure), entry, _| {
+                if let Err(e) = verifier.push(&entry) {
+                    *failure = Some(e);
+                    return Ok(false);
+                }
+                head.advance(&entry)?;
+                Ok(true)
+            },
+        )
         .await?;
         if let Some(e) = failure {
             return Err(StoreError::Import(format!(

@@ -297,23 +297,27 @@ async fn verify_decision_logs(
             failure
         };
         report.decision_logs += 1;
-        let mut verifier = LogVerifier::new();
-        let mut problem = None;
-        decisions::replay(tx, &system_id, |entry, state| {
-            if let Err(error) = verifier.push(&entry) {
-                problem = Some(classify_simple(&entry, error));
-                return Ok(false);
-            }
-            // Stored canonical, a state hashes as it is; anything else is parsed first.
-            if entry.new_state_hash != Some(aims_ledger::sha256(state.as_bytes())) {
-                let value = serde_json::from_str(&state).unwrap_or(Value::Null);
-                if let Some(failure) = check_state(&entry, &value) {
-                    problem = Some(failure);
+        let start = (LogVerifier::new(), None);
+        let (verifier, problem) = decisions::replay(
+            tx,
+            &system_id,
+            start,
+            |(verifier, problem), entry, state| {
+                if let Err(error) = verifier.push(&entry) {
+                    *problem = Some(classify_simple(&entry, error));
                     return Ok(false);
                 }
-            }
-            Ok(true)
-        })
+                // Stored canonical, a state hashes as it is; anything else is parsed first.
+                if entry.new_state_hash != Some(aims_ledger::sha256(state.as_bytes())) {
+                    let value = serde_json::from_str(&state).unwrap_or(Value::Null);
+                    if let Some(failure) = check_state(&entry, &value) {
+                        *problem = Some(failure);
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            },
+        )
         .await?;
         report.decision_entries += verifier.tree_size();
         if let Some(failure) = problem {
