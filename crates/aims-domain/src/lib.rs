@@ -4,6 +4,7 @@
 //! other way round, so the rules written here hold whichever way a record arrives.
 
 pub mod account;
+pub mod decision;
 pub mod history;
 pub mod inventory;
 pub mod listing;

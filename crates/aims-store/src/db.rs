@@ -169,6 +169,21 @@ impl Pool {
     }
 }
 
+/// seq, recorded_at, actor, action, event_id, new_state_hash, prev_state_hash,
+/// prev_entry_hash, entry_hash, state.
+pub(crate) type DecisionRow = (
+    i64,
+    DateTime<Utc>,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
 pub(crate) enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
@@ -281,6 +296,37 @@ impl Tx {
                 .map(|r| decode_row(r, columns))
                 .collect(),
         }
+    }
+
+    /// A page of one system's decision log in seq order, decoded straight into tuples:
+    /// verification reads every entry, and a JSON map per row would cost more than the
+    /// hashing it serves.
+    pub(crate) async fn decision_entries(
+        &mut self,
+        system_id: &str,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<DecisionRow>> {
+        const SQLITE: &str = "SELECT seq, recorded_at, actor, action, event_id, new_state_hash, prev_state_hash, prev_entry_hash, entry_hash, state FROM decisions WHERE system_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+        const POSTGRES: &str = "SELECT seq, recorded_at, actor, action, event_id, new_state_hash, prev_state_hash, prev_entry_hash, entry_hash, state FROM decisions WHERE system_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+        Ok(match self {
+            Tx::Sqlite(tx) => {
+                sqlx::query_as(SQLITE)
+                    .bind(system_id)
+                    .bind(after_seq)
+                    .bind(limit)
+                    .fetch_all(&mut **tx)
+                    .await?
+            }
+            Tx::Postgres(tx) => {
+                sqlx::query_as(POSTGRES)
+                    .bind(system_id)
+                    .bind(after_seq)
+                    .bind(limit)
+                    .fetch_all(&mut **tx)
+                    .await?
+            }
+        })
     }
 
     /// Runs SQL text as it is (migrations, engine-specific maintenance).

@@ -428,6 +428,18 @@ async fn check_not_referenced(
             }
         }
     }
+    if target == RecordKind::System {
+        let mut stmt = Query::select();
+        stmt.from("decisions")
+            .expr(Expr::cust("COUNT(*)"))
+            .and_where(eq("decisions", "system_id", id.to_string()));
+        let n = tx.fetch_i64(&stmt).await?;
+        if n > 0 {
+            return Err(StoreError::InUse(format!(
+                "this AI system has {n} decision log entries, which are kept as evidence; it cannot be deleted (set its life-cycle stage to retired instead)"
+            )));
+        }
+    }
     Ok(())
 }
 

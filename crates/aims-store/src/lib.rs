@@ -9,6 +9,7 @@
 mod accounts;
 pub mod changes;
 mod db;
+pub mod decisions;
 mod error;
 mod introspect;
 mod inventory;

@@ -32,9 +32,15 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 3,
+        name: "decisions",
+        sqlite: include_str!("../migrations/sqlite/0003_decisions.sql"),
+        postgres: include_str!("../migrations/postgres/0003_decisions.sql"),
+    },
+    Migration {
+        version: 4,
         name: "soa",
-        sqlite: include_str!("../migrations/sqlite/0003_soa.sql"),
-        postgres: include_str!("../migrations/postgres/0003_soa.sql"),
+        sqlite: include_str!("../migrations/sqlite/0004_soa.sql"),
+        postgres: include_str!("../migrations/postgres/0004_soa.sql"),
     },
 ];
 

@@ -276,6 +276,25 @@ pub fn tables() -> &'static [TableDef] {
                 ],
                 order_by: &["id"],
             },
+            TableDef {
+                name: "decisions",
+                columns: vec![
+                    col("system_id", Text),
+                    col("seq", Int),
+                    col("organisation_id", Text),
+                    col("action", Text),
+                    col("event_id", Text),
+                    col("occurred_at", Timestamp),
+                    col("recorded_at", Timestamp),
+                    col("actor", Text),
+                    col("state", Json),
+                    col("new_state_hash", Text),
+                    opt("prev_state_hash", Text),
+                    col("prev_entry_hash", Text),
+                    col("entry_hash", Text),
+                ],
+                order_by: &["system_id", "seq"],
+            },
         ]
     })
 }

@@ -178,6 +178,7 @@ impl Store {
                 ))
             })?;
         }
+        crate::decisions::adopt_chains(&mut tx).await?;
         crate::inventory::recount(&mut tx).await?;
         // Fresh statistics, so the first queries on the loaded data pick the right indexes.
         tx.raw("ANALYZE".into()).await?;

@@ -16,8 +16,9 @@ use serde_json::{Map, Value};
 
 use crate::db::Tx;
 use crate::error::Result;
+use crate::error::StoreError;
 use crate::ledger::{self, ENTRY_COLUMNS, RECORD_LOG, entry_from_row, hash_state};
-use crate::{Store, inventory, rows, schema};
+use crate::{Store, decisions, inventory, rows, schema};
 
 const PAGE: u64 = 10_000;
 
@@ -34,12 +35,17 @@ pub struct LedgerReport {
     pub records_checked: u64,
     /// Signed tree heads the log was checked against.
     pub tree_heads_checked: usize,
+    /// Decision logs (one per AI system) verified, and their entries.
+    pub decision_logs: u64,
+    pub decision_entries: u64,
     pub failure: Option<LedgerFailure>,
 }
 
 /// The first thing found wrong.
 #[derive(Debug, Clone, Serialize)]
 pub struct LedgerFailure {
+    /// The log concerned: `records`, or `decisions:<system id>`.
+    pub log: String,
     pub problem: Problem,
     /// The entry concerned, when the problem is in the log.
     pub seq: Option<u64>,
@@ -105,6 +111,7 @@ fn failure(
     message: String,
 ) -> LedgerFailure {
     LedgerFailure {
+        log: RECORD_LOG.to_owned(),
         problem,
         seq,
         record_kind: record.map(|(kind, _)| kind.to_owned()),
@@ -128,6 +135,8 @@ impl Store {
             root_hash: String::new(),
             records_checked: 0,
             tree_heads_checked,
+            decision_logs: 0,
+            decision_entries: 0,
             failure: None,
         };
 
@@ -272,8 +281,137 @@ impl Store {
             ));
             return Ok(report);
         }
+        if let Some(failure) = verify_decision_logs(&mut tx, &mut report).await? {
+            report.failure = Some(failure);
+            return Ok(report);
+        }
         report.ok = true;
         Ok(report)
+    }
+}
+
+/// Verifies each system's decision log: the chain, each logged state, and the head.
+async fn verify_decision_logs(
+    tx: &mut Tx,
+    report: &mut LedgerReport,
+) -> Result<Option<LedgerFailure>> {
+    for system_id in decisions::logged_systems(tx).await? {
+        let log = format!("decisions:{system_id}");
+        let in_log = |mut failure: LedgerFailure| {
+            failure.log = log.clone();
+            failure
+        };
+        report.decision_logs += 1;
+        let start = (LogVerifier::new(), None);
+        let (verifier, problem) = decisions::replay(
+            tx,
+            &system_id,
+            start,
+            |(verifier, problem), entry, state| {
+                if let Err(error) = verifier.push(&entry) {
+                    *problem = Some(classify_simple(&entry, error));
+                    return Ok(false);
+                }
+                // Stored canonical, a state hashes as it is; anything else is parsed first.
+                if entry.new_state_hash != Some(aims_ledger::sha256(state.as_bytes())) {
+                    let value = serde_json::from_str(&state).unwrap_or(Value::Null);
+                    if let Some(failure) = check_state(&entry, &value) {
+                        *problem = Some(failure);
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            },
+        )
+        .await?;
+        report.decision_entries += verifier.tree_size();
+        if let Some(failure) = problem {
+            return Ok(Some(in_log(failure)));
+        }
+        let verified = verifier
+            .finish()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let head = match ledger::read_head(tx, &log, false).await {
+            Ok(head) => head,
+            Err(StoreError::Corrupt(message)) => {
+                return Ok(Some(in_log(failure(
+                    Problem::HeadEdited,
+                    None,
+                    None,
+                    format!("the head of {log} was edited outside aims: {message}"),
+                ))));
+            }
+            Err(other) => return Err(other),
+        };
+        if head.tip.seq > verified.tree_size {
+            return Ok(Some(in_log(failure(
+                Problem::EntryDeleted,
+                Some(verified.tree_size + 1),
+                None,
+                format!(
+                    "{log} ends at entry {}, but entries up to {} were written: entries {}..={} were deleted",
+                    verified.tree_size,
+                    head.tip.seq,
+                    verified.tree_size + 1,
+                    head.tip.seq
+                ),
+            ))));
+        }
+        if head.tip.seq < verified.tree_size
+            || head.tip.entry_hash != verified.last_entry_hash
+            || head.tree.root() != verified.root_hash
+        {
+            return Ok(Some(in_log(failure(
+                Problem::HeadEdited,
+                Some(verified.tree_size),
+                None,
+                format!(
+                    "{log} holds {} entries with root {}, but its head says {} entries with root {}",
+                    verified.tree_size,
+                    verified.root_hash,
+                    head.tip.seq,
+                    head.tree.root()
+                ),
+            ))));
+        }
+    }
+    Ok(None)
+}
+
+/// Names a problem in a decision log from the verifier's error.
+fn classify_simple(entry: &Entry, error: VerifyError) -> LedgerFailure {
+    let message = error.to_string();
+    match error {
+        VerifyError::SequenceBreak { expected, found } => failure(
+            Problem::EntryDeleted,
+            Some(expected),
+            None,
+            format!(
+                "entries {expected}..={} are missing: they were deleted",
+                found - 1
+            ),
+        ),
+        VerifyError::EntryEdited { seq, .. } => match original_seq(entry) {
+            Some(original) => failure(
+                Problem::EntriesReordered,
+                Some(seq),
+                None,
+                format!("seq {seq} holds the entry written as {original}: entries were moved"),
+            ),
+            None => failure(
+                Problem::EntryEdited,
+                Some(seq),
+                Some((&entry.entity_type, &entry.entity_id)),
+                message,
+            ),
+        },
+        VerifyError::ChainBroken { seq, .. } => failure(
+            Problem::EntryEdited,
+            Some(seq.saturating_sub(1)),
+            None,
+            message,
+        ),
+        _ => failure(Problem::EntryEdited, Some(entry.seq), None, message),
     }
 }
 

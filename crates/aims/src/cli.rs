@@ -121,6 +121,12 @@ pub enum SoaFormat {
     Xlsx,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DecisionFormat {
+    /// Comma-separated, a header row, one `group.<name>` column per group attribute.
+    Csv,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
     /// The Statement of Applicability, one row per control, as CSV or XLSX.
@@ -159,6 +165,26 @@ pub enum ExportCommand {
         /// A library folder laid over the embedded library. Default: ./library when it exists.
         #[arg(long, value_name = "DIR")]
         library: Option<PathBuf>,
+        /// File to write (`-` for standard output).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// An AI system's decision events in a time window, ready for `aims eval fairness`.
+    Decisions {
+        /// The AI system's id.
+        #[arg(long, value_name = "ID")]
+        system: String,
+        /// Events at or after this RFC 3339 time.
+        #[arg(long, value_name = "TIME")]
+        from: Option<String>,
+        /// Events before this RFC 3339 time.
+        #[arg(long, value_name = "TIME")]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value_t = DecisionFormat::Csv)]
+        format: DecisionFormat,
+        /// Organisation name or id; needed when the installation hosts several.
+        #[arg(long, value_name = "NAME|ID")]
+        organisation: Option<String>,
         /// File to write (`-` for standard output).
         #[arg(long, short, value_name = "FILE")]
         output: PathBuf,

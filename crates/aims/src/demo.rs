@@ -197,6 +197,17 @@ pub async fn load(store: &Store) -> anyhow::Result<()> {
         "system_id": classifier, "training_dataset_ids": [routing], "evaluation_dataset_ids": [routing],
         "headline_metrics": {"macro_f1": 0.89, "accuracy": 0.93}
     })).await?;
+    let pipeline = Actor::user(admin.user_id, "admin (token monitoring-pipeline)");
+    decisions(
+        store,
+        &pipeline,
+        org,
+        detector,
+        DETECTOR_EVENTS,
+        detector_event,
+    )
+    .await?;
+    decisions(store, &pipeline, org, credit, CREDIT_EVENTS, credit_event).await?;
     load_soa(store, &actor, org).await?;
     Ok(())
 }
@@ -551,5 +562,119 @@ async fn load_soa(store: &Store, actor: &Actor, org: Uuid) -> anyhow::Result<()>
             }],
         )
         .await?;
+    Ok(())
+}
+
+const DETECTOR_EVENTS: usize = 3_000;
+const CREDIT_EVENTS: usize = 2_500;
+
+/// A small deterministic generator (SplitMix64), so every demo start has the same events.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[((self.next() * items.len() as f64) as usize).min(items.len() - 1)]
+    }
+}
+
+/// The person detector at the entrance: it misses more people with darker skin in dark
+/// clothing, the bias its fairness evaluation is about. Ground truth comes from a
+/// sampled manual review, so a fifth of the events have none yet.
+fn detector_event(i: usize, dice: &mut Dice) -> Value {
+    let skin = dice.pick(&["I-II", "III-IV", "V-VI"]);
+    let clothing = dice.pick(&["light", "dark", "patterned"]);
+    let person = dice.next() < 0.7;
+    let recall = match (skin, clothing) {
+        ("V-VI", "dark") => 0.74,
+        ("V-VI", _) => 0.86,
+        (_, "dark") => 0.9,
+        _ => 0.95,
+    };
+    let detected = if person {
+        dice.next() < recall
+    } else {
+        dice.next() < 0.04
+    };
+    let score = if detected {
+        0.55 + 0.45 * dice.next()
+    } else {
+        0.5 * dice.next()
+    };
+    let mut event = json!({
+        "id": format!("det-{i:05}"),
+        "time": demo_time(i, DETECTOR_EVENTS),
+        "model_version": "people-det-yolo-ft 3.2.0",
+        "decision": detected,
+        "score": (score * 1000.0).round() / 1000.0,
+        "groups": {"skin_tone": skin, "clothing": clothing},
+        "input_ref": format!("cam-entrance-2/frame/{}", 1_000_000 + i * 37),
+        "human_override": false,
+    });
+    if dice.next() < 0.8 {
+        event["ground_truth"] = Value::Bool(person);
+    }
+    event
+}
+
+/// The credit model: approvals by age band and sex, with ground truth (default or not)
+/// known for the older applications only.
+fn credit_event(i: usize, dice: &mut Dice) -> Value {
+    let age = dice.pick(&["18-25", "26-40", "41-60", "60+"]);
+    let sex = dice.pick(&["female", "male"]);
+    let risk = dice.next() + if age == "18-25" { 0.12 } else { 0.0 };
+    let approved = risk < 0.62;
+    let mut event = json!({
+        "id": format!("app-{i:05}"),
+        "time": demo_time(i, CREDIT_EVENTS),
+        "model_version": "credit-pd-gbm 2024.11",
+        "decision": approved,
+        "score": (risk.min(1.0) * 1000.0).round() / 1000.0,
+        "groups": {"age_band": age, "sex": sex},
+        "input_hash": format!("sha256:{:016x}{:016x}", i * 7919, i * 104_729),
+        "human_override": !approved && dice.next() < 0.05,
+    });
+    if i < CREDIT_EVENTS * 2 / 3 {
+        event["ground_truth"] = Value::Bool(dice.next() > risk * 0.4);
+    }
+    event
+}
+
+/// Event `i` of `n`, spread evenly over the 30 days before the demo's reference day.
+fn demo_time(i: usize, n: usize) -> String {
+    let start = chrono::DateTime::parse_from_rfc3339("2026-10-01T00:00:00Z")
+        .expect("a valid time")
+        .with_timezone(&chrono::Utc);
+    let offset = chrono::Duration::seconds((30 * 24 * 3600 * i / n) as i64);
+    (start + offset).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+async fn decisions(
+    store: &Store,
+    actor: &Actor,
+    org: Uuid,
+    system: Uuid,
+    count: usize,
+    event: fn(usize, &mut Dice) -> Value,
+) -> anyhow::Result<()> {
+    let mut dice = Dice(count as u64);
+    let all: Vec<Value> = (0..count).map(|i| event(i, &mut dice)).collect();
+    for chunk in all.chunks(1_000) {
+        let body = Value::Array(chunk.to_vec()).to_string();
+        let parsed = aims_domain::decision::parse_batch(
+            body.as_bytes(),
+            aims_domain::decision::BatchFormat::JsonArray,
+            &mut || unreachable!("demo events carry their ids"),
+        )
+        .map_err(|e| anyhow::anyhow!("demo decision events: {e}"))?;
+        store.append_decisions(actor, org, system, &parsed).await?;
+    }
     Ok(())
 }

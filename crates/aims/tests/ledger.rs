@@ -305,3 +305,101 @@ async fn verify_exits_1_naming_what_was_tampered_with() {
     assert_eq!(status, 1, "{report}");
     assert_eq!(report["failure"]["problem"], "log_truncated");
 }
+
+#[tokio::test]
+async fn decision_events_export_as_csv_that_eval_fairness_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(code(&aims(dir.path(), &["init"])), 0);
+    let store = Store::open(&url(dir.path())).await.unwrap();
+    let org = store.organisations().await.unwrap()[0].id;
+    let fields: SystemFields = parse_new(json!({"name": "Person detector"})).unwrap();
+    let system = store
+        .create_record(&Actor::system("test"), org, fields)
+        .await
+        .unwrap()
+        .id;
+    let events: Vec<Value> = (0..40)
+        .map(|i| {
+            json!({"id": format!("e{i}"), "time": format!("2026-03-01T10:00:{i:02}Z"),
+                   "decision": i % 3 == 0, "ground_truth": i % 2 == 0,
+                   "groups": {"skin_tone": if i < 20 { "light" } else { "dark" }}})
+        })
+        .collect();
+    let parsed = aims_domain::decision::parse_batch(
+        Value::Array(events).to_string().as_bytes(),
+        aims_domain::decision::BatchFormat::JsonArray,
+        &mut || unreachable!("every event has an id"),
+    )
+    .unwrap();
+    store
+        .append_decisions(&Actor::system("test"), org, system, &parsed)
+        .await
+        .unwrap();
+    store.close().await;
+
+    let system = system.to_string();
+    let out = aims(
+        dir.path(),
+        &[
+            "export",
+            "decisions",
+            "--system",
+            &system,
+            "--to",
+            "2026-03-01T10:00:30Z",
+            "-o",
+            "d.csv",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let csv = std::fs::read_to_string(dir.path().join("d.csv")).unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        31,
+        "a header and 30 events before 10:00:30"
+    );
+    let out = aims(
+        dir.path(),
+        &[
+            "eval",
+            "fairness",
+            "--input",
+            "d.csv",
+            "--label",
+            "ground_truth",
+            "--prediction",
+            "decision",
+            "--positive-label",
+            "true",
+            "--sensitive",
+            "group.skin_tone",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["rows"], 30);
+    assert_eq!(result["groups"].as_array().unwrap().len(), 2);
+
+    for (args, expected) in [
+        (
+            vec!["--system", "nope"],
+            "--system: `nope` is not an AI system id",
+        ),
+        (
+            vec!["--system", &system, "--from", "monday"],
+            "--from: `monday`",
+        ),
+        (
+            vec!["--system", "00000000-0000-4000-8000-000000000000"],
+            "AI system 00000000-0000-4000-8000-000000000000 was not found",
+        ),
+    ] {
+        let mut all = vec!["export", "decisions", "-o", "x.csv"];
+        all.extend(args);
+        let out = aims(dir.path(), &all);
+        assert_eq!(code(&out), 2, "{}", text(&out));
+        assert!(text(&out).contains(expected), "{}", text(&out));
+    }
+}

@@ -4,6 +4,7 @@
 //! The router, the per-route permission check, the OpenAPI document and the role × route
 //! test are all built from that list, so a route cannot exist undocumented or unguarded.
 
+pub(crate) mod decisions;
 pub(crate) mod inventory;
 pub(crate) mod ledger;
 pub mod openapi;
@@ -55,7 +56,7 @@ pub struct ApiRoute {
     handler: MethodRouter<AppState>,
 }
 
-fn schema_ref(name: &str) -> Value {
+pub(crate) fn schema_ref(name: &str) -> Value {
     serde_json::json!({"$ref": format!("#/components/schemas/{name}")})
 }
 
@@ -197,6 +198,42 @@ pub fn routes() -> Vec<ApiRoute> {
             Some(Read),
             doc("getLedgerTreeHead", "ledger", "The ledger's current size and Merkle root, signed with the installation's key: a checkpoint an auditor can keep").ok(200, "TreeHeadInfo"),
             get(ledger::tree_head),
+        ),
+        route(
+            Method::POST,
+            "/systems/{id}/decisions",
+            Some(Edit),
+            doc("appendDecisions", "decisions", "Append a batch of decision events (JSON array, or NDJSON with Content-Type application/x-ndjson) to the system's tamper-evident decision log; all or nothing, at most 10,000 events").ids(&["id"]).request("DecisionBatch").ok(201, "AppendedBatch"),
+            post(decisions::append).layer(axum::extract::DefaultBodyLimit::max(decisions::BODY_LIMIT)),
+        ),
+        route(
+            Method::GET,
+            "/systems/{id}/decisions",
+            Some(Read),
+            doc("listDecisions", "decisions", "The system's decision events in a time window, oldest first, with ground truth given later").ids(&["id"]).ok(200, "DecisionList").query(&[
+                ("from", "Only events at or after this RFC 3339 time"),
+                ("to", "Only events before this RFC 3339 time"),
+                ("limit", "Page size, 1 to 1000 (default 100)"),
+                ("cursor", "`next_cursor` of the previous page"),
+            ]),
+            get(decisions::list),
+        ),
+        route(
+            Method::GET,
+            "/systems/{id}/decisions/export",
+            Some(Read),
+            doc("exportDecisions", "decisions", "The system's decision events in a time window as CSV, one column per group attribute, ready for `aims eval fairness`").ids(&["id"]).download(&["text/csv"]).query(&[
+                ("from", "Only events at or after this RFC 3339 time"),
+                ("to", "Only events before this RFC 3339 time"),
+            ]),
+            get(decisions::export_csv),
+        ),
+        route(
+            Method::PATCH,
+            "/systems/{id}/decisions/{event_id}",
+            Some(Edit),
+            doc("setDecisionGroundTruth", "decisions", "Record the ground truth of a decision event, as a new entry of the decision log").ids(&["id", "event_id"]).request("GroundTruth").ok(200, "DecisionEvent"),
+            patch(decisions::set_ground_truth),
         ),
     ];
     routes.extend(inventory::routes::<SystemFields>());

@@ -81,8 +81,11 @@ fn operation(method: &Method, doc: &Doc, authenticated: bool) -> Value {
         .path_params
         .iter()
         .map(|name| {
+            // Framework refs and event ids are text; every other path id is a UUID.
             let schema = if *name == "ref" {
                 json!({"type": "string", "minLength": 1, "maxLength": 100, "description": "An identifier of the framework, for example `A.6.2.4` or `6.1.2`"})
+            } else if *name == "event_id" {
+                json!({"type": "string", "minLength": 1, "maxLength": 200})
             } else {
                 json!({"type": "string", "format": "uuid"})
             };
@@ -275,6 +278,30 @@ pub const EMAIL_PATTERN: &str = "^$|^[^@\\s]+@[^@\\s.][^@\\s]*\\.[^@\\s]*[^@\\s.
 fn schemas() -> Map<String, Value> {
     let mut s = Map::new();
     add::<ErrorBody>(&mut s);
+    add::<aims_domain::decision::AppendedBatch>(&mut s);
+    add::<super::decisions::DecisionList>(&mut s);
+    add::<super::decisions::GroundTruth>(&mut s);
+    let scalar = json!({"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]});
+    let event_properties = json!({
+        "id": {"type": "string", "minLength": 1, "maxLength": 200, "description": "The caller's id, unique per system; assigned when absent"},
+        "time": {"type": "string", "format": "date-time", "description": "When the decision was made"},
+        "model_version": {"type": "string", "minLength": 1, "maxLength": 200},
+        "decision": scalar.clone(),
+        "score": {"type": "number"},
+        "ground_truth": scalar,
+        "groups": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 200}, "maxProperties": 16, "description": "Attributes for fairness monitoring, such as skin_tone"},
+        "input_ref": {"type": "string", "minLength": 1, "maxLength": 200, "description": "A reference to the input; never the personal data itself"},
+        "input_hash": {"type": "string", "minLength": 1, "maxLength": 200},
+        "human_override": {"type": "boolean"},
+    });
+    s.insert(
+        "DecisionEvent".into(),
+        json!({"type": "object", "required": ["id", "time", "decision", "human_override"], "properties": event_properties.clone(), "additionalProperties": false}),
+    );
+    s.insert(
+        "DecisionBatch".into(),
+        json!({"type": "array", "minItems": 1, "maxItems": aims_domain::decision::MAX_BATCH, "items": {"type": "object", "required": ["time", "decision"], "properties": event_properties, "additionalProperties": false}}),
+    );
     add::<super::ledger::LedgerEntryList>(&mut s);
     add::<aims_domain::history::LedgerEntry>(&mut s);
     add::<super::ledger::TreeHeadInfo>(&mut s);

@@ -35,6 +35,24 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCod
             version,
             output,
         }) => soa::export(&settings, organisation.as_deref(), format, version, &output).await,
+        Command::Export(ExportCommand::Decisions {
+            system,
+            from,
+            to,
+            organisation,
+            output,
+            ..
+        }) => {
+            transfer::export_decisions(
+                &settings,
+                &system,
+                from.as_deref(),
+                to.as_deref(),
+                organisation.as_deref(),
+                &output,
+            )
+            .await
+        }
         Command::Export(ExportCommand::OscalCatalog {
             framework,
             library,
