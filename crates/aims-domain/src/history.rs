@@ -118,3 +118,36 @@ mod tests {
         assert_eq!(deleted[0].after, Value::Null);
     }
 }
+
+/// One entry of the change ledger as auditors browse it: the entry's fields and hashes,
+/// without the logged state.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct LedgerEntry {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// `create`, `update` or `delete`.
+    pub action: String,
+    /// The kind of record, as in the API path (`systems`, `models`, …) or an account kind
+    /// (`organisation`, `user`, `member`, `api_token`).
+    pub record_kind: String,
+    pub record_id: String,
+    /// SHA-256 of the record's canonical JSON after the change (absent for a delete).
+    pub new_state_hash: Option<String>,
+    /// SHA-256 of the record's canonical JSON before the change (absent for a create).
+    pub prev_state_hash: Option<String>,
+    pub prev_entry_hash: Option<String>,
+    pub entry_hash: Option<String>,
+}
+
+/// Which ledger entries to list; every part optional.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LedgerFilter {
+    pub record_kind: Option<String>,
+    pub record_id: Option<String>,
+    pub actor: Option<String>,
+    /// Entries at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Entries before this time.
+    pub to: Option<DateTime<Utc>>,
+}

@@ -4,11 +4,14 @@
 //! other way round, so the rules written here hold whichever way a record arrives.
 
 pub mod account;
+pub mod decision;
 pub mod history;
 pub mod inventory;
 pub mod listing;
+pub mod readiness;
 pub mod risk;
 pub mod role;
+pub mod soa;
 pub mod validation;
 
 pub use role::{Permission, Role};

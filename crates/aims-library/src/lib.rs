@@ -1,6 +1,7 @@
 //! The library of frameworks and crosswalks: the `aims-framework/1` and `aims-crosswalk/1`
 //! file formats (see `docs/library-format.md`), their loader and validator, the library
-//! bundled with aims, and the import of CISO Assistant library files.
+//! bundled with aims, the import of CISO Assistant library files, and OSCAL catalogs,
+//! profiles and assessment results ([`oscal`]).
 //!
 //! Everything here is plain data and files: no HTTP, no database. Loading is all-or-nothing
 //! and returns a new [`Library`]; validation reports every problem as
@@ -20,6 +21,7 @@ mod decode;
 mod emit;
 mod load;
 mod model;
+pub mod oscal;
 mod problem;
 mod yaml;
 

@@ -1,6 +1,7 @@
 //! Settings of the HTTP server. The binary layers defaults, file, environment and flags
 //! into these; the server only reads them.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
@@ -15,6 +16,9 @@ pub struct ServerConfig {
     pub body_limit_bytes: usize,
     /// Mark cookies `Secure`: set when the server sits behind HTTPS.
     pub secure_cookies: bool,
+    /// The installation's ledger key, to sign tree heads for auditors. Without it the
+    /// auditor view shows the unsigned head.
+    pub signing_key: Option<Arc<aims_ledger::SigningKey>>,
 }
 
 impl Default for ServerConfig {
@@ -25,6 +29,7 @@ impl Default for ServerConfig {
             token_max_days: 365,
             body_limit_bytes: 1024 * 1024,
             secure_cookies: false,
+            signing_key: None,
         }
     }
 }

@@ -89,7 +89,7 @@ async fn json_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Ap
         })
 }
 
-fn is_length_limit(err: &dyn std::error::Error) -> bool {
+pub(crate) fn is_length_limit(err: &dyn std::error::Error) -> bool {
     let mut source: Option<&dyn std::error::Error> = Some(err);
     while let Some(e) = source {
         if e.to_string().contains("length limit") {

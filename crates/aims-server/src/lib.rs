@@ -9,6 +9,8 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod soa;
+pub mod soa_export;
 pub mod state;
 pub mod web;
 

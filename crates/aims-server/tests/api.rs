@@ -990,3 +990,305 @@ async fn history_shows_who_changed_which_field_and_outlives_the_record() {
         assert_eq!(status, 404);
     }
 }
+
+#[tokio::test]
+async fn the_ledger_lists_entries_and_signs_its_tree_head() {
+    let config = ServerConfig {
+        signing_key: Some(std::sync::Arc::new(aims_ledger::SigningKey::from_seed(
+            [3; 32],
+        ))),
+        ..ServerConfig::default()
+    };
+    let (servers, _pg) = servers(config).await;
+    for s in &servers {
+        let manager = s.token(Role::Manager).await;
+        let (_, system) = call(
+            s,
+            Method::POST,
+            "/api/v1/systems",
+            Some(&manager),
+            Some(json!({"name": "Ledgered detector"})),
+        )
+        .await;
+        let id = system["id"].as_str().unwrap();
+        let auditor = s.token(Role::Auditor).await;
+        let t = Some(auditor.as_str());
+
+        let (status, list) = call(
+            s,
+            Method::GET,
+            &format!("/api/v1/ledger/entries?record_kind=systems&record_id={id}"),
+            t,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{list}");
+        assert_eq!(list["total"], 1, "{list}");
+        let entry = &list["items"][0];
+        assert_eq!(entry["action"], "create");
+        assert_eq!(entry["entry_hash"].as_str().unwrap().len(), 64);
+        assert!(entry["prev_state_hash"].is_null());
+
+        // Newest first, all of the organisation's entries.
+        let (_, all) = call(s, Method::GET, "/api/v1/ledger/entries?limit=2", t, None).await;
+        assert_eq!(all["items"].as_array().unwrap().len(), 2);
+        assert!(all["items"][0]["seq"].as_i64() > all["items"][1]["seq"].as_i64());
+
+        // The tree head verifies with the public key it names.
+        let (status, head) = call(s, Method::GET, "/api/v1/ledger/tree-head", t, None).await;
+        assert_eq!(status, 200, "{head}");
+        let signed = aims_ledger::SignedTreeHead::from_json(
+            &json!({
+                "tree_size": head["tree_size"], "root_hash": head["root_hash"],
+                "timestamp": head["timestamp"], "key_id": head["key_id"],
+                "signature": head["signature"],
+            })
+            .to_string(),
+        )
+        .unwrap();
+        let key =
+            aims_ledger::PublicKey::from_base64(head["public_key"].as_str().unwrap()).unwrap();
+        let verified = signed.verify(&key).unwrap();
+        assert_eq!(
+            verified.root_hash.to_hex(),
+            head["root_hash"].as_str().unwrap()
+        );
+
+        // Bad filters name the parameter.
+        let (status, error) = call(
+            s,
+            Method::GET,
+            "/api/v1/ledger/entries?from=yesterday&limit=9000",
+            t,
+            None,
+        )
+        .await;
+        assert_eq!(status, 400, "{error}");
+        let fields: Vec<&str> = error["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["from", "limit"], "{error}");
+
+        // The auditor view and its checkpoint download.
+        let page = s
+            .request(Method::GET, &format!("/ledger?record_id={id}"))
+            .bearer_auth(&auditor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains("Audit trail")
+                && html.contains(head["public_key"].as_str().unwrap())
+                && html.contains("Showing 1–1 of 1 entries"),
+            "{html}"
+        );
+        let download = s
+            .request(Method::GET, "/ledger/checkpoint.json")
+            .bearer_auth(&auditor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(download.status(), 200);
+        assert!(
+            download.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
+        let file = aims_ledger::SignedTreeHead::from_json(&download.text().await.unwrap()).unwrap();
+        file.verify(&key).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn decision_batches_are_all_or_nothing_and_come_back_as_pages_and_csv() {
+    let (servers, _pg) = servers(ServerConfig::default()).await;
+    for s in &servers {
+        let token = s.token(Role::Contributor).await;
+        let t = Some(token.as_str());
+        let (_, system) = call(
+            s,
+            Method::POST,
+            "/api/v1/systems",
+            t,
+            Some(json!({"name": "Person detector"})),
+        )
+        .await;
+        let base = format!(
+            "/api/v1/systems/{}/decisions",
+            system["id"].as_str().unwrap()
+        );
+
+        let (status, batch) = call(
+            s,
+            Method::POST,
+            &base,
+            t,
+            Some(json!([
+                {"id": "e1", "time": "2026-03-01T10:00:00Z", "decision": "person", "score": 0.93, "groups": {"skin_tone": "I", "clothing": "dark"}},
+                {"id": "e2", "time": "2026-03-01T10:00:05Z", "decision": "none", "score": 0.41, "groups": {"skin_tone": "VI", "clothing": "light"}},
+                {"time": "2026-03-01T10:00:09Z", "decision": "person", "human_override": true},
+            ])),
+        )
+        .await;
+        assert_eq!(status, 201, "{batch}");
+        assert_eq!(batch["accepted"], 3);
+        assert_eq!(batch["tree_size"], 3);
+
+        // NDJSON: one bad line rejects the whole batch, naming the line.
+        let response = s
+            .request(Method::POST, &base)
+            .bearer_auth(&token)
+            .header("content-type", "application/x-ndjson")
+            .body("{\"id\":\"e4\",\"time\":\"2026-03-02T10:00:00Z\",\"decision\":1}\n{\"time\": \n")
+            .send()
+            .await
+            .unwrap();
+        let (status, error) = decode(response).await;
+        assert_eq!(status, 400, "{error}");
+        assert_eq!(error["fields"][0]["field"], "line 2", "{error}");
+        let (_, list) = call(s, Method::GET, &base, t, None).await;
+        assert_eq!(list["total"], 3, "nothing of the bad batch was stored");
+
+        // Too many events, too large a body, a body that is neither JSON nor NDJSON.
+        let many: Vec<Value> = (0..10_001)
+            .map(|i| json!({"time": "2026-03-02T10:00:00Z", "decision": i}))
+            .collect();
+        let (status, error) = call(s, Method::POST, &base, t, Some(Value::Array(many))).await;
+        assert_eq!(status, 400);
+        assert!(error.to_string().contains("at most 10000"), "{error}");
+        let response = s
+            .request(Method::POST, &base)
+            .bearer_auth(&token)
+            .header("content-type", "application/x-ndjson")
+            .body(vec![b' '; 17 * 1024 * 1024])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 413);
+        let response = s
+            .request(Method::POST, &base)
+            .bearer_auth(&token)
+            .header("content-type", "text/csv")
+            .body("id,time\n")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 415);
+
+        // Ground truth arrives later.
+        let (status, event) = call(
+            s,
+            Method::PATCH,
+            &format!("{base}/e2"),
+            t,
+            Some(json!({"ground_truth": "person"})),
+        )
+        .await;
+        assert_eq!(
+            (status, &event["ground_truth"]),
+            (200, &json!("person")),
+            "{event}"
+        );
+        let (status, _) = call(
+            s,
+            Method::PATCH,
+            &format!("{base}/missing"),
+            t,
+            Some(json!({"ground_truth": "person"})),
+        )
+        .await;
+        assert_eq!(status, 404);
+        let (status, error) = call(
+            s,
+            Method::PATCH,
+            &format!("{base}/e1"),
+            t,
+            Some(json!({"ground_truth": [1]})),
+        )
+        .await;
+        assert_eq!(
+            (status, &error["fields"][0]["field"]),
+            (400, &json!("ground_truth"))
+        );
+
+        // Pages by cursor, and the CSV export.
+        let (_, first) = call(s, Method::GET, &format!("{base}?limit=2"), t, None).await;
+        assert_eq!(first["items"].as_array().unwrap().len(), 2);
+        let cursor = first["next_cursor"].as_str().unwrap();
+        let (_, second) = call(
+            s,
+            Method::GET,
+            &format!("{base}?limit=2&cursor={}", urlencode(cursor)),
+            t,
+            None,
+        )
+        .await;
+        assert_eq!(second["items"].as_array().unwrap().len(), 1, "{second}");
+        assert!(second["next_cursor"].is_null());
+        let (status, _) = call(s, Method::GET, &format!("{base}?from=later"), t, None).await;
+        assert_eq!(status, 400);
+
+        let csv = s
+            .request(
+                Method::GET,
+                &format!("{base}/export?to=2026-03-01T10:00:06Z"),
+            )
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(csv.status(), 200);
+        assert!(
+            csv.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        let text = csv.text().await.unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "id,time,model_version,decision,score,ground_truth,human_override,input_ref,input_hash,group.clothing,group.skin_tone"
+        );
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(
+            lines[2].starts_with("e2,") && lines[2].contains(",person,false,"),
+            "{text}"
+        );
+
+        // The system's page counts its events and links the download.
+        let page = s
+            .request(
+                Method::GET,
+                &format!("/systems/{}", system["id"].as_str().unwrap()),
+            )
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("3 decision events") && page.contains("/decisions/export"),
+            "{page}"
+        );
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -4,14 +4,11 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::db::{Tx, format_timestamp};
-use crate::error::Result;
-use crate::migrate::hex;
-use crate::rows;
-use crate::schema;
+use crate::error::{Result, StoreError};
+use crate::{ledger, rows, schema};
 
 /// Who made a change: a signed-in user, or a user acting through an API token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +52,8 @@ impl Action {
     }
 }
 
-/// Appends one entry. `state` is the record after the change (before it, for a delete).
+/// Appends one entry, chained to the one before it. `state` is the record after the
+/// change (before it, for a delete).
 #[allow(clippy::too_many_arguments)] // one argument per column of the entry
 pub(crate) async fn record(
     tx: &mut Tx,
@@ -67,10 +65,36 @@ pub(crate) async fn record(
     record_id: &str,
     state: &Value,
 ) -> Result<()> {
-    // serde_json keeps object keys sorted, so equal states hash equally.
-    let text = state.to_string();
-    let digest = hex(&Sha256::digest(text.as_bytes()));
+    let state_hash = ledger::hash_state(state)?;
+    let (ledger_action, new_state_hash, prev_state_hash) = match action {
+        Action::Create => (aims_ledger::Action::Create, Some(state_hash), None),
+        Action::Update => {
+            let previous = ledger::last_state_hash(tx, record_kind, record_id, None).await?;
+            (aims_ledger::Action::Update, Some(state_hash), previous)
+        }
+        Action::Delete => (aims_ledger::Action::Delete, None, Some(state_hash)),
+    };
+    let mut head = ledger::read_head(tx, ledger::RECORD_LOG, true).await?;
+    let entry = head
+        .tip
+        .append(aims_ledger::Change {
+            time: ledger::entry_time(at),
+            actor: actor.label.clone(),
+            action: ledger_action,
+            entity_type: record_kind.to_owned(),
+            entity_id: record_id.to_owned(),
+            new_state_hash,
+            prev_state_hash,
+        })
+        .map_err(|e| {
+            StoreError::Corrupt(format!(
+                "ledger entry for {record_kind} {record_id}: {e} (is the record's history intact? run `aims verify`)"
+            ))
+        })?;
+    let seq = i64::try_from(entry.seq)
+        .map_err(|_| StoreError::Corrupt("the change log is too long".into()))?;
     let Value::Object(row) = json!({
+        "seq": seq,
         "organisation_id": organisation_id.map(|id| id.to_string()),
         "at": format_timestamp(at),
         "actor": actor.label,
@@ -78,12 +102,17 @@ pub(crate) async fn record(
         "record_kind": record_kind,
         "record_id": record_id,
         "state": state,
-        "state_sha256": digest,
+        "new_state_hash": entry.new_state_hash.map(|h| h.to_hex()),
+        "prev_state_hash": entry.prev_state_hash.map(|h| h.to_hex()),
+        "prev_entry_hash": entry.prev_entry_hash.to_hex(),
+        "entry_hash": entry.entry_hash.to_hex(),
     }) else {
         unreachable!("json! of an object literal is an object")
     };
     let table = schema::table("changes").expect("the changes table is described");
-    rows::insert(tx, table, &row).await
+    rows::insert(tx, table, &row).await?;
+    head.advance(&entry)?;
+    ledger::write_head(tx, ledger::RECORD_LOG, &head).await
 }
 
 /// Removes secrets from a state before it is logged: the log must never hold a password hash.

@@ -139,6 +139,19 @@ impl Pool {
         })
     }
 
+    /// A read transaction that sees one snapshot throughout, for reads that span many
+    /// statements and must agree with each other (verification, exports). SQLite's read
+    /// transactions already do; PostgreSQL needs REPEATABLE READ.
+    pub(crate) async fn snapshot(&self) -> Result<Tx> {
+        Ok(match self {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Postgres(p) => Tx::Postgres(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?,
+            ),
+        })
+    }
+
     /// A transaction for writing. SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
     /// so that two writers queue on the busy timeout instead of failing on lock upgrade.
     pub(crate) async fn write(&self) -> Result<Tx> {
@@ -155,6 +168,21 @@ impl Pool {
         }
     }
 }
+
+/// seq, recorded_at, actor, action, event_id, new_state_hash, prev_state_hash,
+/// prev_entry_hash, entry_hash, state.
+pub(crate) type DecisionRow = (
+    i64,
+    DateTime<Utc>,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
 
 pub(crate) enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
@@ -268,6 +296,37 @@ impl Tx {
                 .map(|r| decode_row(r, columns))
                 .collect(),
         }
+    }
+
+    /// A page of one system's decision log in seq order, decoded straight into tuples:
+    /// verification reads every entry, and a JSON map per row would cost more than the
+    /// hashing it serves.
+    pub(crate) async fn decision_entries(
+        &mut self,
+        system_id: &str,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<DecisionRow>> {
+        const SQLITE: &str = "SELECT seq, recorded_at, actor, action, event_id, new_state_hash, prev_state_hash, prev_entry_hash, entry_hash, state FROM decisions WHERE system_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+        const POSTGRES: &str = "SELECT seq, recorded_at, actor, action, event_id, new_state_hash, prev_state_hash, prev_entry_hash, entry_hash, state FROM decisions WHERE system_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+        Ok(match self {
+            Tx::Sqlite(tx) => {
+                sqlx::query_as(SQLITE)
+                    .bind(system_id)
+                    .bind(after_seq)
+                    .bind(limit)
+                    .fetch_all(&mut **tx)
+                    .await?
+            }
+            Tx::Postgres(tx) => {
+                sqlx::query_as(POSTGRES)
+                    .bind(system_id)
+                    .bind(after_seq)
+                    .bind(limit)
+                    .fetch_all(&mut **tx)
+                    .await?
+            }
+        })
     }
 
     /// Runs SQL text as it is (migrations, engine-specific maintenance).

@@ -428,6 +428,18 @@ async fn check_not_referenced(
             }
         }
     }
+    if target == RecordKind::System {
+        let mut stmt = Query::select();
+        stmt.from("decisions")
+            .expr(Expr::cust("COUNT(*)"))
+            .and_where(eq("decisions", "system_id", id.to_string()));
+        let n = tx.fetch_i64(&stmt).await?;
+        if n > 0 {
+            return Err(StoreError::InUse(format!(
+                "this AI system has {n} decision log entries, which are kept as evidence; it cannot be deleted (set its life-cycle stage to retired instead)"
+            )));
+        }
+    }
     Ok(())
 }
 
@@ -473,4 +485,19 @@ fn record_from_row<F: RecordFields>(mut row: Map<String, Value>) -> Result<Recor
         updated_by: rows::take_string(&mut row, "updated_by")?,
         fields: rows::decode(row, F::KIND.singular())?,
     })
+}
+
+/// The state the change log holds for a stored row of `kind`: the row read back as its
+/// record, exactly as a write logs it.
+pub(crate) fn logged_state(kind: RecordKind, row: Map<String, Value>) -> Result<Value> {
+    use aims_domain::inventory::{DatasetFields, ModelFields, SupplierFields, SystemFields};
+    fn state<F: RecordFields>(row: Map<String, Value>) -> Result<Value> {
+        record_row(&record_from_row::<F>(row)?).map(Value::Object)
+    }
+    match kind {
+        RecordKind::System => state::<SystemFields>(row),
+        RecordKind::Model => state::<ModelFields>(row),
+        RecordKind::Dataset => state::<DatasetFields>(row),
+        RecordKind::Supplier => state::<SupplierFields>(row),
+    }
 }

@@ -9,13 +9,17 @@
 mod accounts;
 pub mod changes;
 mod db;
+pub mod decisions;
 mod error;
 mod introspect;
 mod inventory;
+mod ledger;
 mod migrate;
 mod rows;
 pub mod schema;
+mod soa;
 mod transfer;
+mod verify;
 
 use chrono::{DateTime, SubsecRound, Utc};
 
@@ -27,7 +31,9 @@ pub use db::{Engine, format_timestamp, redact_url};
 pub use error::{Result, StoreError};
 pub use introspect::ColumnInfo;
 pub use migrate::latest_version;
+pub use soa::ItemUpdate;
 pub use transfer::{EXPORT_FORMAT, EXPORT_VERSION, ExportHeader, TransferSummary};
+pub use verify::{LedgerFailure, LedgerReport, Problem};
 
 /// The storage of one installation. Cheap to clone: clones share the connection pool.
 #[derive(Clone)]

@@ -17,12 +17,36 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sqlite: include_str!("../migrations/sqlite/0001_initial.sql"),
-    postgres: include_str!("../migrations/postgres/0001_initial.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sqlite: include_str!("../migrations/sqlite/0001_initial.sql"),
+        postgres: include_str!("../migrations/postgres/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "ledger",
+        sqlite: include_str!("../migrations/sqlite/0002_ledger.sql"),
+        postgres: include_str!("../migrations/postgres/0002_ledger.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "decisions",
+        sqlite: include_str!("../migrations/sqlite/0003_decisions.sql"),
+        postgres: include_str!("../migrations/postgres/0003_decisions.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "soa",
+        sqlite: include_str!("../migrations/sqlite/0004_soa.sql"),
+        postgres: include_str!("../migrations/postgres/0004_soa.sql"),
+    },
+];
+
+/// The migration after which the change log is a hash chain: applying it chains the
+/// entries already there.
+const LEDGER_VERSION: i64 = 2;
 
 const LEDGER_COLUMNS: [Column; 2] = [
     Column {
@@ -112,6 +136,10 @@ pub(crate) async fn run(pool: &Pool) -> Result<()> {
                 Expr::val(checksum),
             ]);
         tx.execute(&insert).await?;
+        if migration.version == LEDGER_VERSION {
+            let entries = crate::ledger::chain_all(&mut tx).await?;
+            tracing::info!(entries, "chained the change log");
+        }
     }
     tx.commit().await
 }

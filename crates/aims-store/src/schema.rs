@@ -91,6 +91,27 @@ fn inventory_table(kind: RecordKind) -> TableDef {
     }
 }
 
+/// An entry of the Statement of Applicability: bookkeeping, then the fields of its kind
+/// (`aims_domain::soa::ControlFields` or `RequirementFields`).
+fn soa_item_table(name: &'static str, fields: &[Column]) -> TableDef {
+    let mut columns = vec![
+        col("id", Text),
+        col("organisation_id", Text),
+        col("item_ref", Text),
+        col("revision", Int),
+        col("created_at", Timestamp),
+        col("updated_at", Timestamp),
+        col("created_by", Text),
+        col("updated_by", Text),
+    ];
+    columns.extend_from_slice(fields);
+    TableDef {
+        name,
+        columns,
+        order_by: &["id"],
+    }
+}
+
 /// Every table, parents before children, in the order import must load them.
 pub fn tables() -> &'static [TableDef] {
     static TABLES: OnceLock<Vec<TableDef>> = OnceLock::new();
@@ -180,9 +201,22 @@ pub fn tables() -> &'static [TableDef] {
                     col("record_kind", Text),
                     col("record_id", Text),
                     opt("state", Json),
-                    opt("state_sha256", Text),
+                    opt("new_state_hash", Text),
+                    opt("prev_state_hash", Text),
+                    opt("prev_entry_hash", Text),
+                    opt("entry_hash", Text),
                 ],
                 order_by: &["seq"],
+            },
+            TableDef {
+                name: "ledger_heads",
+                columns: vec![
+                    col("log", Text),
+                    col("seq", Int),
+                    col("entry_hash", Text),
+                    col("subtree_roots", Text),
+                ],
+                order_by: &["log"],
             },
             TableDef {
                 name: "record_counts",
@@ -197,6 +231,70 @@ pub fn tables() -> &'static [TableDef] {
             inventory_table(RecordKind::System),
             inventory_table(RecordKind::Dataset),
             inventory_table(RecordKind::Model),
+            TableDef {
+                name: "soas",
+                columns: vec![
+                    col("id", Text),
+                    col("organisation_id", Text),
+                    col("framework_id", Text),
+                    col("created_at", Timestamp),
+                    col("created_by", Text),
+                ],
+                order_by: &["id"],
+            },
+            soa_item_table(
+                "soa_controls",
+                &[
+                    col("applicable", Bool),
+                    col("justification", Text),
+                    col("status", Text),
+                    col("owner", Text),
+                    opt("target_date", Date),
+                    col("risk_ids", Json),
+                    col("evidence", Json),
+                ],
+            ),
+            soa_item_table(
+                "soa_requirements",
+                &[
+                    col("status", Text),
+                    col("owner", Text),
+                    col("notes", Text),
+                    col("evidence", Json),
+                ],
+            ),
+            TableDef {
+                name: "soa_versions",
+                columns: vec![
+                    col("id", Text),
+                    col("organisation_id", Text),
+                    col("version", Int),
+                    col("approved_at", Timestamp),
+                    col("approved_by", Text),
+                    col("note", Text),
+                    col("snapshot", Json),
+                ],
+                order_by: &["id"],
+            },
+            TableDef {
+                name: "decisions",
+                columns: vec![
+                    col("system_id", Text),
+                    col("seq", Int),
+                    col("organisation_id", Text),
+                    col("action", Text),
+                    col("event_id", Text),
+                    col("occurred_at", Timestamp),
+                    col("recorded_at", Timestamp),
+                    col("actor", Text),
+                    col("state", Json),
+                    col("new_state_hash", Text),
+                    opt("prev_state_hash", Text),
+                    col("prev_entry_hash", Text),
+                    col("entry_hash", Text),
+                ],
+                order_by: &["system_id", "seq"],
+            },
         ]
     })
 }
@@ -207,9 +305,15 @@ pub fn table(name: &str) -> Option<&'static TableDef> {
 
 /// Tables that a move between installations carries. Sessions and sign-in throttling
 /// stay behind: they are operational state of the installation that made them. Record
-/// counts are derived, and an import recomputes them.
+/// counts and ledger heads are derived, and an import recomputes them.
 pub fn exported_tables() -> impl Iterator<Item = &'static TableDef> {
-    tables()
-        .iter()
-        .filter(|t| !["sessions", "login_throttle", "record_counts"].contains(&t.name))
+    tables().iter().filter(|t| {
+        ![
+            "sessions",
+            "login_throttle",
+            "record_counts",
+            "ledger_heads",
+        ]
+        .contains(&t.name)
+    })
 }

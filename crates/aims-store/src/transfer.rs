@@ -15,7 +15,10 @@ use crate::rows;
 use crate::schema::{self, exported_tables};
 
 pub const EXPORT_FORMAT: &str = "aims-export";
-pub const EXPORT_VERSION: i64 = 1;
+pub const EXPORT_VERSION: i64 = 2;
+/// Version 1 predates the ledger: its change log carries `state_sha256` instead of the
+/// chain's hashes, and an import chains it.
+const EXPORT_VERSION_BEFORE_LEDGER: i64 = 1;
 
 /// Rows are read from the database in pages of this size, so memory stays flat.
 const PAGE: u64 = 2_000;
@@ -126,9 +129,9 @@ impl Store {
                 header.format
             )));
         }
-        if header.version != EXPORT_VERSION {
+        if header.version != EXPORT_VERSION && header.version != EXPORT_VERSION_BEFORE_LEDGER {
             return Err(StoreError::Import(format!(
-                "line 1: export format version {} is not supported; this aims reads version {EXPORT_VERSION}",
+                "line 1: export format version {} is not supported; this aims reads versions {EXPORT_VERSION_BEFORE_LEDGER} and {EXPORT_VERSION}",
                 header.version
             )));
         }
@@ -142,11 +145,14 @@ impl Store {
             if line.trim().is_empty() {
                 continue;
             }
-            let ExportLine { table, row } = serde_json::from_str(&line).map_err(|e| {
+            let ExportLine { table, mut row } = serde_json::from_str(&line).map_err(|e| {
                 at(format!(
                     "expected {{\"table\": ..., \"row\": {{...}}}}: {e}"
                 ))
             })?;
+            if header.version == EXPORT_VERSION_BEFORE_LEDGER && table == "changes" {
+                row.remove("state_sha256");
+            }
             let def = exported_tables()
                 .find(|t| t.name == table)
                 .ok_or_else(|| at(format!("unknown table `{table}`")))?;
@@ -163,6 +169,16 @@ impl Store {
             // Identity columns do not advance on explicit values; move them past the imported ones.
             tx.raw("SELECT setval(pg_get_serial_sequence('changes', 'seq'), COALESCE((SELECT MAX(seq) FROM changes), 0) + 1, false)".into()).await?;
         }
+        if header.version == EXPORT_VERSION_BEFORE_LEDGER {
+            crate::ledger::chain_all(&mut tx).await?;
+        } else {
+            crate::ledger::adopt_chain(&mut tx).await.map_err(|e| {
+                StoreError::Import(format!(
+                    "the change log of this export does not verify: {e}"
+                ))
+            })?;
+        }
+        crate::decisions::adopt_chains(&mut tx).await?;
         crate::inventory::recount(&mut tx).await?;
         // Fresh statistics, so the first queries on the loaded data pick the right indexes.
         tx.raw("ANALYZE".into()).await?;

@@ -89,7 +89,7 @@ async fn migrations_run_once_and_reopen_cleanly() {
         .await
         .expect("second open of an up-to-date database");
     assert!(again.is_empty().await.unwrap());
-    assert_eq!(aims_store::latest_version(), 1);
+    assert_eq!(aims_store::latest_version(), 4);
 }
 
 #[tokio::test]
@@ -689,6 +689,36 @@ async fn fill(store: &Store) {
         .update_record(&actor(), a, system.id, 1, edit)
         .await
         .unwrap();
+    // A Statement of Applicability with a dated, evidenced entry and an approved version.
+    store
+        .adopt_framework(
+            &actor(),
+            a,
+            "iso-iec-42001-2023",
+            &["A.2.2".into()],
+            &["4.1".into()],
+        )
+        .await
+        .unwrap();
+    let control: aims_domain::soa::ControlFields = serde_json::from_value(json!({
+        "applicable": true, "justification": "Policy ✓", "status": "implemented", "owner": "CISO",
+        "target_date": "2026-06-30", "risk_ids": [system.id],
+        "evidence": [{"reference": "https://example.org/policy", "expires_on": "2027-01-01"}]
+    }))
+    .unwrap();
+    store
+        .update_soa_items(
+            &actor(),
+            a,
+            vec![aims_store::ItemUpdate {
+                item_ref: "A.2.2".into(),
+                expected_revision: 1,
+                fields: control,
+            }],
+        )
+        .await
+        .unwrap();
+    store.approve_soa(&actor(), a, "first").await.unwrap();
 }
 
 async fn export(store: &Store) -> Vec<String> {
@@ -794,7 +824,10 @@ async fn a_bad_import_names_the_line_and_stores_nothing() {
         source.export_all(&mut file).await.unwrap();
         let text = String::from_utf8(file).unwrap();
         let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
-        let bad = lines.len() - 1;
+        let bad = lines
+            .iter()
+            .rposition(|l| l.contains("\"name\":\"M\""))
+            .expect("the model's row");
         lines[bad] = lines[bad].replace("\"name\":\"M\"", "\"name\":42");
         let err = store
             .import_all(lines.join("\n").as_bytes())
@@ -823,7 +856,7 @@ async fn a_bad_import_names_the_line_and_stores_nothing() {
             ("", "line 1: the file is empty"),
             ("{\"format\":\"zip\"}", "line 1: not an aims export header"),
             (
-                &text.replacen("\"version\":1", "\"version\":99", 1),
+                &text.replacen("\"version\":2", "\"version\":99", 1),
                 "version 99 is not supported",
             ),
             (

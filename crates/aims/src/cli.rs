@@ -43,6 +43,12 @@ pub enum Command {
     /// Frameworks and crosswalks: validate library files, list and show frameworks, import.
     #[command(subcommand)]
     Library(crate::commands::library::LibraryCommand),
+    /// Check that no record or change-log entry was edited, deleted or reordered outside
+    /// aims (exit 1 naming the first that was).
+    Verify(crate::commands::ledger::VerifyArgs),
+    /// The tamper-evident ledger: signed tree heads, proofs, the public key.
+    #[command(subcommand)]
+    Ledger(crate::commands::ledger::LedgerCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,8 +115,36 @@ pub enum ExportFormat {
     Jsonl,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SoaFormat {
+    /// Comma-separated values, UTF-8.
+    Csv,
+    /// An Excel workbook with a cover sheet.
+    Xlsx,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DecisionFormat {
+    /// Comma-separated, a header row, one `group.<name>` column per group attribute.
+    Csv,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
+    /// The Statement of Applicability, one row per control, as CSV or XLSX.
+    Soa {
+        #[arg(long, value_enum)]
+        format: SoaFormat,
+        /// Organisation (name or id); needed when the installation hosts several.
+        #[arg(long, value_name = "NAME|ID")]
+        organisation: Option<String>,
+        /// An approved version; default: the entries as they are now.
+        #[arg(long, value_name = "N")]
+        version: Option<i64>,
+        /// File to write (`-` for standard output).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
     /// Every organisation, user and record, for backup or a move to another engine.
     All {
         #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
@@ -121,6 +155,73 @@ pub enum ExportCommand {
     },
     /// The OpenAPI 3.1 document of the REST API, as served at /api/v1/openapi.json.
     Openapi {
+        /// File to write (`-` for standard output).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// A framework of the library as an OSCAL 1.2 catalog (JSON), offline.
+    OscalCatalog {
+        /// Framework id, for example `iso-iec-42001-2023` (see `aims library list`).
+        #[arg(long, value_name = "ID")]
+        framework: String,
+        /// A library folder laid over the embedded library. Default: ./library when it exists.
+        #[arg(long, value_name = "DIR")]
+        library: Option<PathBuf>,
+        /// File to write (`-` for standard output).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// An AI system's decision events in a time window, ready for `aims eval fairness`.
+    Decisions {
+        /// The AI system's id.
+        #[arg(long, value_name = "ID")]
+        system: String,
+        /// Events at or after this RFC 3339 time.
+        #[arg(long, value_name = "TIME")]
+        from: Option<String>,
+        /// Events before this RFC 3339 time.
+        #[arg(long, value_name = "TIME")]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value_t = DecisionFormat::Csv)]
+        format: DecisionFormat,
+        /// Organisation name or id; needed when the installation hosts several.
+        #[arg(long, value_name = "NAME|ID")]
+        organisation: Option<String>,
+        /// File to write (`-` for standard output).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Applicable controls as an OSCAL profile, from a JSON Statement of Applicability.
+    ///
+    /// The profile imports the framework's catalog (`metadata.import_href`). Input format:
+    /// docs/library-format.md. Needs no database.
+    OscalProfile {
+        /// Framework id, for example `iso-iec-42001-2023`.
+        #[arg(long, value_name = "ID")]
+        framework: String,
+        /// A library folder laid over the embedded library. Default: ./library when it exists.
+        #[arg(long, value_name = "DIR")]
+        library: Option<PathBuf>,
+        /// JSON file: {"metadata": {…}, "controls": [{"control_ref", "applicable", "justification"}]}.
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// File to write (`-` for standard output).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Implementation status of controls as OSCAL assessment results, from a JSON file.
+    ///
+    /// Input format: docs/library-format.md. Needs no database.
+    OscalAssessmentResults {
+        /// Framework id, for example `iso-iec-42001-2023`.
+        #[arg(long, value_name = "ID")]
+        framework: String,
+        /// A library folder laid over the embedded library. Default: ./library when it exists.
+        #[arg(long, value_name = "DIR")]
+        library: Option<PathBuf>,
+        /// JSON file: {"metadata": {…}, "findings": [{"control_ref", "status", "owner", "evidence", "remarks"}]}.
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
         /// File to write (`-` for standard output).
         #[arg(long, short, value_name = "FILE")]
         output: PathBuf,

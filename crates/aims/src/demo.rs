@@ -197,5 +197,484 @@ pub async fn load(store: &Store) -> anyhow::Result<()> {
         "system_id": classifier, "training_dataset_ids": [routing], "evaluation_dataset_ids": [routing],
         "headline_metrics": {"macro_f1": 0.89, "accuracy": 0.93}
     })).await?;
+    let pipeline = Actor::user(admin.user_id, "admin (token monitoring-pipeline)");
+    decisions(
+        store,
+        &pipeline,
+        org,
+        detector,
+        DETECTOR_EVENTS,
+        detector_event,
+    )
+    .await?;
+    decisions(store, &pipeline, org, credit, CREDIT_EVENTS, credit_event).await?;
+    load_soa(store, &actor, org).await?;
+    Ok(())
+}
+
+/// Controls with their own entry in the demo SoA: (ref, status, owner, target date and
+/// evidence expiry in days from today, evidence, justification). The other controls are
+/// included and not started.
+type DemoControl = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<i64>,
+    &'static [(&'static str, Option<i64>)],
+    &'static str,
+);
+
+const CONTROLS: &[DemoControl] = &[
+    (
+        "A.2.2",
+        "implemented",
+        "Maria Okafor",
+        None,
+        &[(
+            "AI policy v1.2, approved by the board 2025-11-04 (DMS-POL-017)",
+            Some(300),
+        )],
+        "Northwind builds, buys and operates AI in lending, stores and customer service; a board-approved AI policy sets the rules for all of it.",
+    ),
+    (
+        "A.2.3",
+        "implemented",
+        "Maria Okafor",
+        None,
+        &[(
+            "Policy alignment matrix AI / security / privacy / model risk (DMS-POL-021)",
+            None,
+        )],
+        "The AI policy touches the security, privacy and model-risk policies already in force; conflicts between them must be resolved.",
+    ),
+    (
+        "A.2.4",
+        "planned",
+        "Maria Okafor",
+        Some(240),
+        &[],
+        "The AI policy must stay current with the EU AI Act timeline and our own AI portfolio.",
+    ),
+    (
+        "A.3.2",
+        "implemented",
+        "Maria Okafor",
+        None,
+        &[("RACI for AI systems, HR system role catalogue", None)],
+        "Accountability for each AI system and each control must be assigned to named roles.",
+    ),
+    (
+        "A.3.3",
+        "partially_implemented",
+        "Legal & Compliance",
+        Some(120),
+        &[(
+            "Whistle-blowing channel extended to AI concerns (intranet notice 2025-09)",
+            None,
+        )],
+        "Staff and customers need a way to raise concerns about AI systems without fear of retaliation.",
+    ),
+    (
+        "A.4.2",
+        "implemented",
+        "Sam Lindqvist",
+        None,
+        &[(
+            "AI inventory in aims (systems, models, datasets, suppliers)",
+            None,
+        )],
+        "Resources used by our AI systems must be known to manage their risks.",
+    ),
+    (
+        "A.4.3",
+        "implemented",
+        "Data Office",
+        None,
+        &[(
+            "Dataset register in aims with provenance and personal-data flags",
+            None,
+        )],
+        "Training and evaluation data are a key resource of our credit and detection models.",
+    ),
+    (
+        "A.5.2",
+        "implemented",
+        "Maria Okafor",
+        None,
+        &[("Impact assessment procedure PRC-AI-04", Some(400))],
+        "Credit scoring and in-store video analytics affect individuals; their impacts must be assessed before deployment.",
+    ),
+    (
+        "A.5.3",
+        "partially_implemented",
+        "Maria Okafor",
+        Some(90),
+        &[(
+            "Impact assessment of consumer credit scoring, 2025-10",
+            None,
+        )],
+        "Impact assessments are evidence for regulators and customers and must be kept.",
+    ),
+    (
+        "A.6.2.4",
+        "partially_implemented",
+        "Sam Lindqvist",
+        Some(60),
+        &[(
+            "Fairness evaluation of people-det-yolo-ft 3.2.0 (aims eval report)",
+            Some(-20),
+        )],
+        "Models we train or fine-tune must be verified and validated against their requirements before release.",
+    ),
+    (
+        "A.6.2.6",
+        "planned",
+        "ML Platform team",
+        Some(210),
+        &[],
+        "Deployed models drift; operation and monitoring must catch degradation.",
+    ),
+    (
+        "A.6.2.8",
+        "planned",
+        "ML Platform team",
+        Some(150),
+        &[],
+        "Decisions of the credit model must be traceable for complaints and supervisory reviews.",
+    ),
+    (
+        "A.7.4",
+        "implemented",
+        "Data Office",
+        None,
+        &[(
+            "Data quality rules for loan applications 2018–2023, quarterly report Q4 2025",
+            Some(60),
+        )],
+        "Data quality drives the accuracy and fairness of the credit model.",
+    ),
+    (
+        "A.7.5",
+        "implemented",
+        "Data Office",
+        None,
+        &[(
+            "Provenance records for all datasets in the aims inventory",
+            None,
+        )],
+        "We use data from our own operations and from Credit Bureau Nord; where it comes from must be recorded.",
+    ),
+    (
+        "A.8.2",
+        "planned",
+        "Product owners",
+        Some(180),
+        &[],
+        "Store staff and customer-service agents need to know what the AI systems do and their limits.",
+    ),
+    (
+        "A.8.4",
+        "implemented",
+        "Legal & Compliance",
+        None,
+        &[("Incident communication plan PRC-INC-02", None)],
+        "Incidents with AI systems may need to be reported to customers and supervisors within set deadlines.",
+    ),
+    (
+        "A.10.3",
+        "partially_implemented",
+        "Procurement",
+        Some(120),
+        &[(
+            "AI due-diligence questionnaire sent to Parlant AI Ltd and Lumina Optics GmbH",
+            None,
+        )],
+        "We buy models and services from AI suppliers whose practices affect our risk.",
+    ),
+];
+
+/// Controls the demo organisation excludes, with the reason.
+const EXCLUDED: &[(&str, &str)] = &[
+    (
+        "A.10.4",
+        "Northwind sells no AI systems or AI-based services to other organisations; its AI serves its own retail and lending operations. The people affected are covered by A.5 and A.8.",
+    ),
+    (
+        "A.4.5",
+        "All AI workloads run on the group cloud platform, whose capacity and computing resources are managed and certified under the group's ISO/IEC 27001 management system; Northwind operates no computing resources of its own for AI.",
+    ),
+];
+
+/// Requirements with an assessment in the demo: (ref, status, owner, evidence, notes).
+const REQUIREMENTS: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "4.1",
+        "conforming",
+        "Maria Okafor",
+        "Context analysis 2025 (PESTLE), reviewed at the management review",
+        "Revisit after the EU AI Act high-risk obligations apply.",
+    ),
+    (
+        "4.2",
+        "conforming",
+        "Maria Okafor",
+        "Interested-parties register v2",
+        "",
+    ),
+    (
+        "4.3",
+        "conforming",
+        "Maria Okafor",
+        "AIMS scope statement v1.1",
+        "Scope: lending, stores and customer service in the EU.",
+    ),
+    (
+        "5.1",
+        "partially_conforming",
+        "CEO",
+        "Board minutes 2025-11-04 (AI policy approval)",
+        "Resources for the AIMS not yet budgeted for 2026.",
+    ),
+    ("5.2", "conforming", "Maria Okafor", "AI policy v1.2", ""),
+    (
+        "5.3",
+        "conforming",
+        "Maria Okafor",
+        "RACI for AI systems",
+        "",
+    ),
+    (
+        "6.1.2",
+        "partially_conforming",
+        "Maria Okafor",
+        "AI risk assessment method PRC-AI-02",
+        "Risk register being migrated into aims.",
+    ),
+    (
+        "6.1.4",
+        "partially_conforming",
+        "Maria Okafor",
+        "Impact assessment procedure PRC-AI-04",
+        "Two of five systems assessed.",
+    ),
+    (
+        "7.2",
+        "not_conforming",
+        "HR",
+        "",
+        "No competence requirements defined for ML roles yet.",
+    ),
+];
+
+/// Adopts ISO/IEC 42001 with a partly filled SoA, approves it once and changes it after,
+/// so that readiness, versions and comparison show real content on first start.
+async fn load_soa(store: &Store, actor: &Actor, org: Uuid) -> anyhow::Result<()> {
+    use aims_domain::soa::{ControlFields, RequirementFields};
+    use aims_server::soa::{bundled_library, control_nodes, requirement_nodes};
+    use aims_store::ItemUpdate;
+
+    let library = bundled_library().context("the bundled library does not load")?;
+    let fw = library
+        .framework("iso-iec-42001-2023")
+        .context("the bundled library has ISO/IEC 42001")?;
+    let controls: Vec<String> = control_nodes(fw).map(|n| n.ref_.clone()).collect();
+    let requirements: Vec<String> = requirement_nodes(fw).map(|n| n.ref_.clone()).collect();
+    store
+        .adopt_framework(actor, org, &fw.id, &controls, &requirements)
+        .await?;
+
+    // Expiry dates relative to today, so that the demo shows one expired piece of evidence
+    // whenever it is started.
+    let today = chrono::Utc::now().date_naive();
+    let mut updates = Vec::new();
+    for r in &controls {
+        let value = if let Some((_, status, owner, target, evidence, why)) =
+            CONTROLS.iter().find(|c| c.0 == r)
+        {
+            json!({
+                "applicable": true, "justification": why, "status": status, "owner": owner,
+                "target_date": target.map(|d| (today + chrono::Duration::days(d)).to_string()), "risk_ids": [],
+                "evidence": evidence.iter().map(|(reference, days)| json!({
+                    "reference": reference,
+                    "expires_on": days.map(|d| (today + chrono::Duration::days(d)).to_string()),
+                })).collect::<Vec<_>>(),
+            })
+        } else if let Some((_, why)) = EXCLUDED.iter().find(|c| c.0 == r) {
+            json!({"applicable": false, "justification": why, "status": "not_applicable", "owner": "Maria Okafor", "target_date": null, "risk_ids": [], "evidence": []})
+        } else {
+            json!({
+                "applicable": true, "status": "not_started", "owner": "", "target_date": null, "risk_ids": [], "evidence": [],
+                "justification": "Applies to the AI systems Northwind develops and operates; treatment is scheduled in the 2026 AIMS plan.",
+            })
+        };
+        let fields: ControlFields =
+            serde_json::from_value(value).with_context(|| format!("demo control {r}"))?;
+        updates.push(ItemUpdate {
+            item_ref: r.clone(),
+            expected_revision: 1,
+            fields,
+        });
+    }
+    store.update_soa_items(actor, org, updates).await?;
+
+    let mut updates = Vec::new();
+    for (r, status, owner, evidence, notes) in REQUIREMENTS {
+        let evidence: Vec<Value> = if evidence.is_empty() {
+            Vec::new()
+        } else {
+            vec![json!({"reference": evidence})]
+        };
+        let fields: RequirementFields = serde_json::from_value(
+            json!({"status": status, "owner": owner, "notes": notes, "evidence": evidence}),
+        )
+        .with_context(|| format!("demo requirement {r}"))?;
+        updates.push(ItemUpdate {
+            item_ref: (*r).to_owned(),
+            expected_revision: 1,
+            fields,
+        });
+    }
+    store.update_soa_items(actor, org, updates).await?;
+    store
+        .approve_soa(
+            actor,
+            org,
+            "First Statement of Applicability for the certification audit.",
+        )
+        .await?;
+
+    // Work since the approval: the draft differs from version 1.
+    let current = store.soa_item::<ControlFields>(org, "A.2.4").await?;
+    let mut fields = current.fields.clone();
+    fields.status = aims_domain::soa::ImplementationStatus::PartiallyImplemented;
+    fields.evidence = vec![aims_domain::soa::EvidenceRef {
+        reference: "AI policy review checklist, first run 2026-01".into(),
+        expires_on: None,
+    }];
+    store
+        .update_soa_items(
+            actor,
+            org,
+            vec![ItemUpdate {
+                item_ref: "A.2.4".into(),
+                expected_revision: current.revision,
+                fields,
+            }],
+        )
+        .await?;
+    Ok(())
+}
+
+const DETECTOR_EVENTS: usize = 3_000;
+const CREDIT_EVENTS: usize = 2_500;
+
+/// A small deterministic generator (SplitMix64), so every demo start has the same events.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[((self.next() * items.len() as f64) as usize).min(items.len() - 1)]
+    }
+}
+
+/// The person detector at the entrance: it misses more people with darker skin in dark
+/// clothing, the bias its fairness evaluation is about. Ground truth comes from a
+/// sampled manual review, so a fifth of the events have none yet.
+fn detector_event(i: usize, dice: &mut Dice) -> Value {
+    let skin = dice.pick(&["I-II", "III-IV", "V-VI"]);
+    let clothing = dice.pick(&["light", "dark", "patterned"]);
+    let person = dice.next() < 0.7;
+    let recall = match (skin, clothing) {
+        ("V-VI", "dark") => 0.74,
+        ("V-VI", _) => 0.86,
+        (_, "dark") => 0.9,
+        _ => 0.95,
+    };
+    let detected = if person {
+        dice.next() < recall
+    } else {
+        dice.next() < 0.04
+    };
+    let score = if detected {
+        0.55 + 0.45 * dice.next()
+    } else {
+        0.5 * dice.next()
+    };
+    let mut event = json!({
+        "id": format!("det-{i:05}"),
+        "time": demo_time(i, DETECTOR_EVENTS),
+        "model_version": "people-det-yolo-ft 3.2.0",
+        "decision": detected,
+        "score": (score * 1000.0).round() / 1000.0,
+        "groups": {"skin_tone": skin, "clothing": clothing},
+        "input_ref": format!("cam-entrance-2/frame/{}", 1_000_000 + i * 37),
+        "human_override": false,
+    });
+    if dice.next() < 0.8 {
+        event["ground_truth"] = Value::Bool(person);
+    }
+    event
+}
+
+/// The credit model: approvals by age band and sex, with ground truth (default or not)
+/// known for the older applications only.
+fn credit_event(i: usize, dice: &mut Dice) -> Value {
+    let age = dice.pick(&["18-25", "26-40", "41-60", "60+"]);
+    let sex = dice.pick(&["female", "male"]);
+    let risk = dice.next() + if age == "18-25" { 0.12 } else { 0.0 };
+    let approved = risk < 0.62;
+    let mut event = json!({
+        "id": format!("app-{i:05}"),
+        "time": demo_time(i, CREDIT_EVENTS),
+        "model_version": "credit-pd-gbm 2024.11",
+        "decision": approved,
+        "score": (risk.min(1.0) * 1000.0).round() / 1000.0,
+        "groups": {"age_band": age, "sex": sex},
+        "input_hash": format!("sha256:{:016x}{:016x}", i * 7919, i * 104_729),
+        "human_override": !approved && dice.next() < 0.05,
+    });
+    if i < CREDIT_EVENTS * 2 / 3 {
+        event["ground_truth"] = Value::Bool(dice.next() > risk * 0.4);
+    }
+    event
+}
+
+/// Event `i` of `n`, spread evenly over the 30 days before the demo's reference day.
+fn demo_time(i: usize, n: usize) -> String {
+    let start = chrono::DateTime::parse_from_rfc3339("2026-10-01T00:00:00Z")
+        .expect("a valid time")
+        .with_timezone(&chrono::Utc);
+    let offset = chrono::Duration::seconds((30 * 24 * 3600 * i / n) as i64);
+    (start + offset).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+async fn decisions(
+    store: &Store,
+    actor: &Actor,
+    org: Uuid,
+    system: Uuid,
+    count: usize,
+    event: fn(usize, &mut Dice) -> Value,
+) -> anyhow::Result<()> {
+    let mut dice = Dice(count as u64);
+    let all: Vec<Value> = (0..count).map(|i| event(i, &mut dice)).collect();
+    for chunk in all.chunks(1_000) {
+        let body = Value::Array(chunk.to_vec()).to_string();
+        let parsed = aims_domain::decision::parse_batch(
+            body.as_bytes(),
+            aims_domain::decision::BatchFormat::JsonArray,
+            &mut || unreachable!("demo events carry their ids"),
+        )
+        .map_err(|e| anyhow::anyhow!("demo decision events: {e}"))?;
+        store.append_decisions(actor, org, system, &parsed).await?;
+    }
     Ok(())
 }

@@ -5,6 +5,7 @@
 mod cli;
 mod commands;
 mod demo;
+mod keys;
 mod settings;
 
 use std::process::ExitCode;

@@ -17,6 +17,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub database_url: String,
+    /// Where the installation keeps its files (the ledger signing key); see [`Settings::data_dir`].
+    pub data_dir: Option<PathBuf>,
     pub listen: String,
     pub session_ttl_minutes: u64,
     pub token_default_days: u32,
@@ -38,6 +40,7 @@ pub enum LogFormat {
 #[serde(deny_unknown_fields)]
 struct FileSettings {
     database_url: Option<String>,
+    data_dir: Option<PathBuf>,
     listen: Option<String>,
     session_ttl_minutes: Option<u64>,
     token_default_days: Option<u32>,
@@ -58,6 +61,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             database_url: DEFAULT_DATABASE_URL.into(),
+            data_dir: None,
             listen: DEFAULT_LISTEN.into(),
             session_ttl_minutes: 8 * 60,
             token_default_days: 90,
@@ -109,6 +113,9 @@ impl Settings {
         macro_rules! take {
             ($($field:ident),*) => { $(if let Some(v) = f.$field { self.$field = v; })* };
         }
+        if f.data_dir.is_some() {
+            self.data_dir = f.data_dir.clone();
+        }
         take!(
             database_url,
             listen,
@@ -129,6 +136,9 @@ impl Settings {
         }
         if let Some(v) = env("AIMS_DATABASE_URL") {
             self.database_url = v;
+        }
+        if let Some(v) = env("AIMS_DATA_DIR") {
+            self.data_dir = Some(PathBuf::from(v));
         }
         if let Some(v) = env("AIMS_LISTEN") {
             self.listen = v;
@@ -186,6 +196,20 @@ impl Settings {
         Ok(())
     }
 
+    /// The data folder: as configured, else the folder of the SQLite database file, else
+    /// `./aims-data`.
+    pub fn data_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.data_dir {
+            return dir.clone();
+        }
+        self.database_url
+            .strip_prefix("sqlite://")
+            .map(|path| path.split('?').next().unwrap_or(path))
+            .and_then(|path| Path::new(path).parent())
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("aims-data"), Path::to_path_buf)
+    }
+
     pub fn server_config(&self) -> ServerConfig {
         ServerConfig {
             session_ttl: Duration::from_secs(self.session_ttl_minutes * 60),
@@ -193,6 +217,7 @@ impl Settings {
             token_max_days: self.token_max_days,
             body_limit_bytes: self.body_limit_bytes,
             secure_cookies: self.secure_cookies,
+            signing_key: None,
         }
     }
 }

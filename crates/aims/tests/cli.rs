@@ -181,7 +181,100 @@ async fn serve_demo_starts_a_believable_installation_on_sqlite() {
     assert_eq!(datasets["total"], 1);
     let users = get(&client, format!("{}/api/v1/users", server.base)).await;
     assert_eq!(users["total"], 4, "admin plus one user per other role");
+    // A partly filled Statement of Applicability: readiness has real numbers.
+    let readiness = get(&client, format!("{}/api/v1/soa/readiness", server.base)).await;
+    let overall = readiness["readiness"]["overall"]["percent"]
+        .as_f64()
+        .unwrap();
+    assert!(overall > 5.0 && overall < 60.0, "{readiness}");
+    assert_eq!(readiness["readiness"]["controls"]["excluded"], 2);
+    assert_eq!(readiness["readiness"]["controls"]["evidence_expired"], 1);
+    let soa = get(&client, format!("{}/api/v1/soa", server.base)).await;
+    assert_eq!(soa["approved"]["version"], 1);
+    assert_eq!(soa["changed_since_approval"], true);
+
+    // The SoA for auditors, from the same database.
+    let output = aims(dir.path())
+        .args(["export", "soa", "--format", "csv", "--output", "soa.csv"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let csv = std::fs::read_to_string(dir.path().join("soa.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 39, "a header and 38 controls");
+    assert!(csv.contains("A.10.4,Customers,"), "{csv}");
+    let output = aims(dir.path())
+        .args([
+            "export",
+            "soa",
+            "--format",
+            "xlsx",
+            "--version",
+            "1",
+            "-o",
+            "soa.xlsx",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        std::fs::read(dir.path().join("soa.xlsx"))
+            .unwrap()
+            .starts_with(b"PK")
+    );
+    let missing = aims(dir.path())
+        .args([
+            "export",
+            "soa",
+            "--format",
+            "csv",
+            "--version",
+            "7",
+            "-o",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("version 7"));
+    let decisions = get(
+        &client,
+        format!(
+            "{}/api/v1/systems/{}/decisions?limit=1",
+            server.base,
+            detector["id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(decisions["total"], 3000, "the detector's decision log");
+    assert!(decisions["items"][0]["groups"]["skin_tone"].is_string());
+    let ledger = get(
+        &client,
+        format!("{}/api/v1/ledger/entries?limit=1", server.base),
+    )
+    .await;
+    assert!(
+        ledger["total"].as_u64().unwrap() > 20,
+        "the demo content went through the ledger: {ledger}"
+    );
     drop(server);
+
+    // The demo passes verification, decision logs included.
+    let output = aims(dir.path())
+        .args(["verify", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(output.status.success(), "{report}");
+    assert_eq!(report["decision_logs"], 2);
+    assert_eq!(report["decision_entries"], 5500);
 
     // The CLI reads the same database.
     let output = aims(dir.path())
@@ -576,4 +669,119 @@ fn eval_drift_reports_columns_and_names_bad_input() {
     );
     refused("missing.csv", &[], "cannot read missing.csv");
     refused("cur.csv", &["--bins", "1"], "--bins must be at least 2");
+}
+
+#[tokio::test]
+async fn acknowledged_decision_batches_survive_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = serve(dir.path(), &["--demo"]);
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let session: Value = client
+        .post(format!("{}/api/v1/session", server.base))
+        .json(&json!({"username": "admin", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let created: Value = client
+        .post(format!("{}/api/v1/tokens", server.base))
+        .header("x-csrf-token", session["csrf_token"].as_str().unwrap())
+        .json(&json!({"name": "ingest"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = created["token"].as_str().unwrap().to_owned();
+    let systems = get(&client, format!("{}/api/v1/systems?limit=100", server.base)).await;
+    let detector = systems["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Entrance person detector")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = format!("{}/api/v1/systems/{detector}/decisions", server.base);
+
+    // Post batches until the server dies; remember which were acknowledged.
+    const PER_BATCH: usize = 200;
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let writer = {
+        let acknowledged = acknowledged.clone();
+        let token = token.clone();
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            for batch in 0.. {
+                let events: Vec<Value> = (0..PER_BATCH)
+                    .map(|i| json!({"id": format!("k{batch}-{i}"), "time": "2026-11-01T10:00:00Z", "decision": i % 2 == 0}))
+                    .collect();
+                match client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&events)
+                    .send()
+                    .await
+                {
+                    Ok(response) if response.status() == 201 => {
+                        acknowledged.lock().unwrap().push(batch)
+                    }
+                    _ => break,
+                }
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.child.kill().expect("SIGKILL");
+    server.child.wait().unwrap();
+    writer.await.unwrap();
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() >= 3,
+        "batches were written before the kill"
+    );
+
+    // Every acknowledged batch is there after a restart, and the ledger verifies.
+    let server = serve(dir.path(), &[]);
+    let response = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/systems/{detector}/decisions/export?from=2026-11-01T00:00:00Z",
+            server.base
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    let ids: std::collections::HashSet<&str> = text
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').next().unwrap())
+        .collect();
+    for batch in &acknowledged {
+        for i in [0, PER_BATCH - 1] {
+            assert!(
+                ids.contains(format!("k{batch}-{i}").as_str()),
+                "batch {batch} lost"
+            );
+        }
+    }
+    // A batch is whole or absent, acknowledged or not.
+    assert_eq!(ids.len() % PER_BATCH, 0);
+    assert!(ids.len() >= acknowledged.len() * PER_BATCH);
+    drop(server);
+    let output = aims(dir.path()).args(["verify"]).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
 }

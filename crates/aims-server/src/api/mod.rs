@@ -4,10 +4,13 @@
 //! The router, the per-route permission check, the OpenAPI document and the role × route
 //! test are all built from that list, so a route cannot exist undocumented or unguarded.
 
+pub(crate) mod decisions;
 pub(crate) mod inventory;
+pub(crate) mod ledger;
 pub mod openapi;
 pub(crate) mod organisations;
 pub(crate) mod session;
+pub(crate) mod soa;
 pub(crate) mod tokens;
 pub(crate) mod users;
 
@@ -34,10 +37,12 @@ pub struct Doc {
     pub success: (u16, Option<Value>),
     /// The route lists records of this kind and takes list parameters.
     pub list_of: Option<RecordKind>,
-    /// Names of path parameters (all UUIDs).
+    /// Names of path parameters (UUIDs, except `ref`: a framework's identifier).
     pub path_params: &'static [&'static str],
     /// Extra query parameters: (name, description).
     pub query_params: &'static [(&'static str, &'static str)],
+    /// Media types of a file the route answers with instead of JSON.
+    pub download: &'static [&'static str],
 }
 
 /// One route of the API.
@@ -51,7 +56,7 @@ pub struct ApiRoute {
     handler: MethodRouter<AppState>,
 }
 
-fn schema_ref(name: &str) -> Value {
+pub(crate) fn schema_ref(name: &str) -> Value {
     serde_json::json!({"$ref": format!("#/components/schemas/{name}")})
 }
 
@@ -65,6 +70,7 @@ fn doc(operation_id: &str, tag: &'static str, summary: &str) -> Doc {
         list_of: None,
         path_params: &[],
         query_params: &[],
+        download: &[],
     }
 }
 
@@ -86,6 +92,11 @@ impl Doc {
 
     fn ids(mut self, names: &'static [&'static str]) -> Self {
         self.path_params = names;
+        self
+    }
+
+    fn download(mut self, media_types: &'static [&'static str]) -> Self {
+        self.download = media_types;
         self
     }
 
@@ -166,11 +177,70 @@ pub fn routes() -> Vec<ApiRoute> {
             doc("createOrganisation", "organisations", "Create an organisation; its creator becomes its admin").request("CreateOrganisation").ok(201, "Organisation"),
             post(organisations::create),
         ),
+        route(
+            Method::GET,
+            "/ledger/entries",
+            Some(Read),
+            doc("listLedgerEntries", "ledger", "Entries of the tamper-evident change ledger for this organisation, newest first, with their hashes").ok(200, "LedgerEntryList").query(&[
+                ("record_kind", "Only entries of this kind of record (`systems`, `models`, `datasets`, `suppliers`, `organisation`, `user`, `member`, `api_token`)"),
+                ("record_id", "Only entries of this record"),
+                ("actor", "Only entries made by this actor, as the ledger names it"),
+                ("from", "Only entries at or after this RFC 3339 time"),
+                ("to", "Only entries before this RFC 3339 time"),
+                ("limit", "Page size, 1 to 500 (default 50)"),
+                ("offset", "Entries to skip"),
+            ]),
+            get(ledger::entries),
+        ),
+        route(
+            Method::GET,
+            "/ledger/tree-head",
+            Some(Read),
+            doc("getLedgerTreeHead", "ledger", "The ledger's current size and Merkle root, signed with the installation's key: a checkpoint an auditor can keep").ok(200, "TreeHeadInfo"),
+            get(ledger::tree_head),
+        ),
+        route(
+            Method::POST,
+            "/systems/{id}/decisions",
+            Some(Edit),
+            doc("appendDecisions", "decisions", "Append a batch of decision events (JSON array, or NDJSON with Content-Type application/x-ndjson) to the system's tamper-evident decision log; all or nothing, at most 10,000 events").ids(&["id"]).request("DecisionBatch").ok(201, "AppendedBatch"),
+            post(decisions::append).layer(axum::extract::DefaultBodyLimit::max(decisions::BODY_LIMIT)),
+        ),
+        route(
+            Method::GET,
+            "/systems/{id}/decisions",
+            Some(Read),
+            doc("listDecisions", "decisions", "The system's decision events in a time window, oldest first, with ground truth given later").ids(&["id"]).ok(200, "DecisionList").query(&[
+                ("from", "Only events at or after this RFC 3339 time"),
+                ("to", "Only events before this RFC 3339 time"),
+                ("limit", "Page size, 1 to 1000 (default 100)"),
+                ("cursor", "`next_cursor` of the previous page"),
+            ]),
+            get(decisions::list),
+        ),
+        route(
+            Method::GET,
+            "/systems/{id}/decisions/export",
+            Some(Read),
+            doc("exportDecisions", "decisions", "The system's decision events in a time window as CSV, one column per group attribute, ready for `aims eval fairness`").ids(&["id"]).download(&["text/csv"]).query(&[
+                ("from", "Only events at or after this RFC 3339 time"),
+                ("to", "Only events before this RFC 3339 time"),
+            ]),
+            get(decisions::export_csv),
+        ),
+        route(
+            Method::PATCH,
+            "/systems/{id}/decisions/{event_id}",
+            Some(Edit),
+            doc("setDecisionGroundTruth", "decisions", "Record the ground truth of a decision event, as a new entry of the decision log").ids(&["id", "event_id"]).request("GroundTruth").ok(200, "DecisionEvent"),
+            patch(decisions::set_ground_truth),
+        ),
     ];
     routes.extend(inventory::routes::<SystemFields>());
     routes.extend(inventory::routes::<ModelFields>());
     routes.extend(inventory::routes::<DatasetFields>());
     routes.extend(inventory::routes::<SupplierFields>());
+    routes.extend(soa::routes());
     routes
 }
 

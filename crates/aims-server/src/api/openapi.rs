@@ -80,14 +80,20 @@ fn operation(method: &Method, doc: &Doc, authenticated: bool) -> Value {
     let mut parameters: Vec<Value> = doc
         .path_params
         .iter()
-        .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}))
+        .map(|name| {
+            // Framework refs and event ids are text; every other path id is a UUID.
+            let schema = if *name == "ref" {
+                json!({"type": "string", "minLength": 1, "maxLength": 100, "description": "An identifier of the framework, for example `A.6.2.4` or `6.1.2`"})
+            } else if *name == "event_id" {
+                json!({"type": "string", "minLength": 1, "maxLength": 200})
+            } else {
+                json!({"type": "string", "format": "uuid"})
+            };
+            json!({"name": name, "in": "path", "required": true, "schema": schema})
+        })
         .collect();
     for (name, description) in doc.query_params {
-        let schema = if *name == "all" {
-            json!({"type": "boolean"})
-        } else {
-            json!({"type": "integer", "minimum": 1})
-        };
+        let schema = query_schema(name);
         parameters.push(json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema}));
     }
     if let Some(kind) = doc.list_of {
@@ -96,6 +102,19 @@ fn operation(method: &Method, doc: &Doc, authenticated: bool) -> Value {
     let (status, body) = &doc.success;
     let mut responses = Map::new();
     let success = match body {
+        _ if !doc.download.is_empty() => {
+            let content: Map<String, Value> = doc
+                .download
+                .iter()
+                .map(|media| {
+                    (
+                        (*media).to_owned(),
+                        json!({"schema": {"type": "string", "format": "binary"}}),
+                    )
+                })
+                .collect();
+            json!({"description": "The file, as an attachment", "content": content})
+        }
         Some(schema) => {
             json!({"description": "Success", "content": {"application/json": {"schema": schema}}})
         }
@@ -181,6 +200,22 @@ fn list_parameters(kind: RecordKind) -> Vec<Value> {
     params
 }
 
+/// The schema of an extra query parameter, by its name: the same name means the same
+/// thing on every route.
+fn query_schema(name: &str) -> Value {
+    match name {
+        "all" => json!({"type": "boolean"}),
+        "revision" => json!({"type": "integer", "minimum": 1}),
+        "limit" => json!({"type": "integer", "minimum": 1, "maximum": 500, "default": 50}),
+        "offset" => json!({"type": "integer", "minimum": 0, "default": 0}),
+        "from" | "to" => json!({"type": "string", "format": "date-time"}),
+        "from_version" | "to_version" | "version" => json!({"type": "integer", "minimum": 1}),
+        "format" => json!({"type": "string", "enum": ["csv", "xlsx"]}),
+        "applicable" => json!({"type": "string", "enum": ["true", "false", ""]}),
+        _ => json!({"type": "string", "maxLength": 200}),
+    }
+}
+
 fn add<T: ToSchema>(schemas: &mut Map<String, Value>) {
     let mut nested: Vec<(String, RefOr<Schema>)> = Vec::new();
     T::schemas(&mut nested);
@@ -243,6 +278,33 @@ pub const EMAIL_PATTERN: &str = "^$|^[^@\\s]+@[^@\\s.][^@\\s]*\\.[^@\\s]*[^@\\s.
 fn schemas() -> Map<String, Value> {
     let mut s = Map::new();
     add::<ErrorBody>(&mut s);
+    add::<aims_domain::decision::AppendedBatch>(&mut s);
+    add::<super::decisions::DecisionList>(&mut s);
+    add::<super::decisions::GroundTruth>(&mut s);
+    let scalar = json!({"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]});
+    let event_properties = json!({
+        "id": {"type": "string", "minLength": 1, "maxLength": 200, "description": "The caller's id, unique per system; assigned when absent"},
+        "time": {"type": "string", "format": "date-time", "description": "When the decision was made"},
+        "model_version": {"type": "string", "minLength": 1, "maxLength": 200},
+        "decision": scalar.clone(),
+        "score": {"type": "number"},
+        "ground_truth": scalar,
+        "groups": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 200}, "maxProperties": 16, "description": "Attributes for fairness monitoring, such as skin_tone"},
+        "input_ref": {"type": "string", "minLength": 1, "maxLength": 200, "description": "A reference to the input; never the personal data itself"},
+        "input_hash": {"type": "string", "minLength": 1, "maxLength": 200},
+        "human_override": {"type": "boolean"},
+    });
+    s.insert(
+        "DecisionEvent".into(),
+        json!({"type": "object", "required": ["id", "time", "decision", "human_override"], "properties": event_properties.clone(), "additionalProperties": false}),
+    );
+    s.insert(
+        "DecisionBatch".into(),
+        json!({"type": "array", "minItems": 1, "maxItems": aims_domain::decision::MAX_BATCH, "items": {"type": "object", "required": ["time", "decision"], "properties": event_properties, "additionalProperties": false}}),
+    );
+    add::<super::ledger::LedgerEntryList>(&mut s);
+    add::<aims_domain::history::LedgerEntry>(&mut s);
+    add::<super::ledger::TreeHeadInfo>(&mut s);
     add::<super::inventory::History>(&mut s);
     add::<aims_domain::history::FieldChange>(&mut s);
     add::<FieldError>(&mut s);
@@ -283,6 +345,7 @@ fn schemas() -> Map<String, Value> {
     add_kind::<ModelFields>(&mut s);
     add_kind::<DatasetFields>(&mut s);
     add_kind::<SupplierFields>(&mut s);
+    add_soa(&mut s);
     s.insert("Health".into(), json!({"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["ok", "unavailable"]}}}));
     s.insert(
         "OpenApiDocument".into(),
@@ -383,4 +446,60 @@ fn add_kind<F: ToSchema + aims_domain::inventory::RecordFields>(s: &mut Map<Stri
             }
         }),
     );
+}
+
+/// The schemas of the Statement of Applicability routes.
+fn add_soa(s: &mut Map<String, Value>) {
+    use super::soa::*;
+    use aims_domain::readiness::{
+        Coverage, GroupCoverage, GroupScore, Readiness, Score, TargetCoverage,
+    };
+    use aims_domain::soa::{
+        ConformityStatus, ControlFields, EvidenceRef, EvidenceState, ImplementationStatus,
+        ItemChange, ItemType, RequirementFields,
+    };
+    add::<ImplementationStatus>(s);
+    add::<ConformityStatus>(s);
+    add::<EvidenceRef>(s);
+    add::<EvidenceState>(s);
+    add::<ControlFields>(s);
+    add::<RequirementFields>(s);
+    add::<SoaOverview>(s);
+    add::<SoaVersionInfo>(s);
+    add::<AdoptFramework>(s);
+    add::<SoaControl>(s);
+    add::<SoaControlList>(s);
+    add::<SoaRequirement>(s);
+    add::<SoaRequirementList>(s);
+    add::<BulkEdit>(s);
+    add::<SoaVersionList>(s);
+    add::<ApproveSoa>(s);
+    add::<ItemType>(s);
+    add::<ItemChange>(s);
+    add::<SoaComparison>(s);
+    add::<Score>(s);
+    add::<GroupScore>(s);
+    add::<Readiness>(s);
+    add::<TargetCoverage>(s);
+    add::<GroupCoverage>(s);
+    add::<Coverage>(s);
+    add::<crate::soa::ReadinessReport>(s);
+    for (fields, patch, what) in [
+        ("ControlFields", "SoaControlPatch", "control"),
+        ("RequirementFields", "SoaRequirementPatch", "requirement"),
+    ] {
+        let mut schema = s.get(fields).cloned().unwrap_or(Value::Null);
+        if let Some(props) = schema["properties"].as_object_mut() {
+            props.insert(
+                "revision".into(),
+                json!({"type": "integer", "minimum": 1, "description": "The revision you read. An `If-Match` header may carry it instead."}),
+            );
+        }
+        schema["required"] = json!(["revision"]);
+        schema["additionalProperties"] = Value::Bool(false);
+        schema["description"] = Value::String(format!(
+            "Fields of a {what}'s entry to change, and the revision read; the others keep their values."
+        ));
+        s.insert(patch.into(), schema);
+    }
 }

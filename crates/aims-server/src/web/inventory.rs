@@ -723,6 +723,18 @@ async fn details_page<F: RecordFields>(
     let values = fields_json(&record.fields);
     let name = name_of(&record.fields);
     let here = record_path(kind, record.id);
+    // An AI system's decision log (A.6.2.8): how many events, and the way out as CSV.
+    let decisions = if kind == RecordKind::System {
+        Some(
+            state
+                .store
+                .count_decisions(org, record.id, Default::default())
+                .await
+                .or_page(auth)?,
+        )
+    } else {
+        None
+    };
     let body = html! {
         span.caption { (capitalise(kind.singular())) }
         h1 { (name) }
@@ -753,6 +765,18 @@ async fn details_page<F: RecordFields>(
             dt { "Created" } dd { (when(record.created_at)) " by " (record.created_by) }
             dt { "Last changed" } dd { (when(record.updated_at)) " by " (record.updated_by) }
             dt { "Revision" } dd { (record.revision) " · " a href=(format!("{}/history", record_path(kind, record.id))) { "History of changes" } }
+        }
+        @if let Some(count) = decisions {
+            h2 { "Decision log" }
+            @if count == 0 {
+                p { "No decision events yet. The system sends them to " code { "POST /api/v1/systems/" (record.id) "/decisions" } "." }
+            } @else {
+                p {
+                    (count) " decision events, each in this system's tamper-evident log. "
+                    a href=(format!("/api/v1/systems/{}/decisions/export", record.id)) download { "Download as CSV" }
+                    " (ready for " code { "aims eval fairness" } ")."
+                }
+            }
         }
         @for (other, def, items) in &related {
             h2 { (other.plural()) }

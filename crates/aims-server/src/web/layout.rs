@@ -51,7 +51,7 @@ pub const SECTIONS: &[Section] = &[
         title: "Performance",
         clauses: "Clause 9",
         about: "Monitoring and measurement, internal audit and management review.",
-        links: &[],
+        links: &[("Audit trail", "/ledger")],
     },
     Section {
         slug: "improvement",

@@ -6,6 +6,7 @@ mod assets;
 mod forms;
 mod inventory;
 mod layout;
+mod ledger;
 mod record_form;
 mod sections;
 mod signin;
@@ -109,6 +110,13 @@ pub fn routes() -> Vec<WebRoute> {
             "/account/organisation",
             Some(Read),
             post(account::switch_organisation),
+        ),
+        page(Method::GET, "/ledger", Some(Read), get(ledger::show)),
+        page(
+            Method::GET,
+            "/ledger/checkpoint.json",
+            Some(Read),
+            get(ledger::checkpoint),
         ),
         page(Method::GET, "/tokens", Some(Read), get(tokens::list)),
         page(Method::POST, "/tokens", Some(Read), post(tokens::create)),

@@ -27,17 +27,28 @@ pub async fn open_all() -> Engines {
 
 impl Engines {
     /// Another empty store on the same engine as `engine`, for moves between installations.
+    #[allow(dead_code)] // not every test binary uses every helper
     pub async fn fresh(&self, engine: &str, name: &str) -> Store {
-        match engine {
-            "sqlite" => Store::open(&format!(
+        self.fresh_with_url(engine, name).await.0
+    }
+
+    /// Like [`Engines::fresh`], with the database's URL.
+    #[allow(dead_code)] // not every test binary uses every helper
+    pub async fn fresh_with_url(&self, engine: &str, name: &str) -> (Store, String) {
+        let url = match engine {
+            "sqlite" => format!(
                 "sqlite://{}",
                 self.dir.path().join(format!("{name}.db")).display()
-            ))
-            .await
-            .expect("open sqlite"),
-            _ => Store::open(&self.pg.as_ref().expect("postgres").create_database(name))
-                .await
-                .expect("open postgres"),
-        }
+            ),
+            _ => self.pg.as_ref().expect("postgres").create_database(name),
+        };
+        let store = Store::open(&url).await.expect("open a fresh store");
+        (store, url)
+    }
+
+    /// The engines available, by name.
+    #[allow(dead_code)]
+    pub fn names(&self) -> Vec<&'static str> {
+        self.stores.iter().map(|(engine, _)| *engine).collect()
     }
 }

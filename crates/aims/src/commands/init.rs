@@ -24,9 +24,15 @@ pub async fn run(settings: &Settings, organisation: &str) -> anyhow::Result<Exit
         );
     }
     let created = create_installation(&store, organisation).await?;
+    let (key, _) = crate::keys::load_or_create(settings)?;
     println!(
         "Initialised {}.",
         aims_store::redact_url(&settings.database_url)
+    );
+    println!(
+        "Ledger signing key: {} (public key {})",
+        crate::keys::key_path(settings).display(),
+        key.public_key().to_base64()
     );
     println!("Organisation: {organisation}");
     print_admin(&created);

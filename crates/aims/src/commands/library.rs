@@ -1,5 +1,5 @@
 //! `aims library …`: validate library files, list and show frameworks, import CISO Assistant
-//! libraries. Works without a database or configuration.
+//! libraries and OSCAL catalogs. Works without a database or configuration.
 //!
 //! The library used by `list` and `show` is the one embedded in the binary, with a user's
 //! folder laid over it: `--library DIR` when given, else `./library` when the current
@@ -10,9 +10,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use aims_library::oscal::{import_oscal_source, looks_like_json};
 use aims_library::{
-    Document, Framework, Library, crosswalk_to_yaml, framework_to_yaml, import_ciso, load_source,
-    validate_over,
+    Document, Framework, Imported, Library, crosswalk_to_yaml, framework_to_yaml,
+    import_ciso_source, load_source, read_source, validate_over,
 };
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
@@ -37,9 +38,11 @@ pub enum LibraryCommand {
         #[command(flatten)]
         library: LibraryArgs,
     },
-    /// Convert a CISO Assistant library file into library files of our format.
+    /// Convert a CISO Assistant library file or an OSCAL catalog into library files of our
+    /// format.
     Import {
-        /// A CISO Assistant library YAML file (a framework or a mapping set).
+        /// A CISO Assistant library YAML file (a framework or a mapping set), or an OSCAL
+        /// catalog JSON file.
         file: PathBuf,
         /// Library folder to write into (frameworks/ and crosswalks/ are created).
         #[arg(long, short, value_name = "DIR", default_value = "library")]
@@ -141,7 +144,7 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// The embedded library with the user's folder over it.
-fn load_library(dir: Option<&Path>) -> anyhow::Result<Library> {
+pub(crate) fn load_library(dir: Option<&Path>) -> anyhow::Result<Library> {
     let mut layers = vec![aims_library::bundled_sources()];
     let default = Path::new("library");
     let overlay = match dir {
@@ -272,7 +275,18 @@ fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
 }
 
 fn import(file: &Path, output: &Path, force: bool) -> anyhow::Result<ExitCode> {
-    let imported = import_ciso(file)?;
+    let source = read_source(file).map_err(|p| aims_library::LoadError::Invalid(vec![p]))?;
+    // Told apart by content, not by name: YAML files never start with `{`, JSON ones do.
+    let (imported, notes) = if looks_like_json(&source.text) {
+        let catalog = import_oscal_source(&source)?;
+        let imported = Imported {
+            frameworks: vec![catalog.framework],
+            ..Imported::default()
+        };
+        (imported, catalog.notes)
+    } else {
+        (import_ciso_source(&source)?, Vec::new())
+    };
     let mut files: Vec<(PathBuf, String, String)> = Vec::new();
     for fw in &imported.frameworks {
         files.push((
@@ -305,6 +319,9 @@ fn import(file: &Path, output: &Path, force: bool) -> anyhow::Result<ExitCode> {
         }
         std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
         println!("wrote {}: {what}", path.display());
+    }
+    for note in &notes {
+        println!("note: {note}");
     }
     if imported.dropped_not_related > 0 {
         println!(

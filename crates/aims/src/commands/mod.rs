@@ -4,8 +4,11 @@
 pub mod eval;
 mod init;
 pub use init::ADMIN_USERNAME;
+pub mod ledger;
 pub mod library;
+mod oscal;
 mod serve;
+mod soa;
 mod systems;
 mod transfer;
 
@@ -26,10 +29,53 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCod
             transfer::export_all(&settings, &output).await
         }
         Command::Export(ExportCommand::Openapi { output }) => transfer::export_openapi(&output),
+        Command::Export(ExportCommand::Soa {
+            format,
+            organisation,
+            version,
+            output,
+        }) => soa::export(&settings, organisation.as_deref(), format, version, &output).await,
+        Command::Export(ExportCommand::Decisions {
+            system,
+            from,
+            to,
+            organisation,
+            output,
+            ..
+        }) => {
+            transfer::export_decisions(
+                &settings,
+                &system,
+                from.as_deref(),
+                to.as_deref(),
+                organisation.as_deref(),
+                &output,
+            )
+            .await
+        }
+        Command::Export(ExportCommand::OscalCatalog {
+            framework,
+            library,
+            output,
+        }) => oscal::catalog(&framework, library.as_deref(), &output),
+        Command::Export(ExportCommand::OscalProfile {
+            framework,
+            library,
+            input,
+            output,
+        }) => oscal::profile(&framework, library.as_deref(), &input, &output),
+        Command::Export(ExportCommand::OscalAssessmentResults {
+            framework,
+            library,
+            input,
+            output,
+        }) => oscal::assessment_results(&framework, library.as_deref(), &input, &output),
         Command::Import(args) => transfer::import(&settings, &args.file).await,
         Command::Eval(EvalCommand::Fairness(args)) => eval::fairness(&args),
         Command::Eval(EvalCommand::Drift(args)) => eval::drift(&args),
         Command::Library(command) => library::run(command),
+        Command::Verify(args) => ledger::verify(&settings, &args).await,
+        Command::Ledger(command) => ledger::run(&settings, command).await,
     }
 }
 

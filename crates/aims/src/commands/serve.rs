@@ -7,8 +7,8 @@ use aims_server::Application;
 use anyhow::Context;
 
 use super::{init, open_store};
-use crate::demo;
 use crate::settings::Settings;
+use crate::{demo, keys};
 
 pub async fn run(settings: &Settings, with_demo: bool) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
@@ -25,7 +25,13 @@ pub async fn run(settings: &Settings, with_demo: bool) -> anyhow::Result<ExitCod
             );
         }
     }
-    let app = Application::bind(&settings.listen, store.clone(), settings.server_config())
+    let (signing_key, created) = keys::load_or_create(settings)?;
+    if created {
+        tracing::info!(path = %keys::key_path(settings).display(), "created the ledger signing key");
+    }
+    let mut config = settings.server_config();
+    config.signing_key = Some(std::sync::Arc::new(signing_key));
+    let app = Application::bind(&settings.listen, store.clone(), config)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let addr = app.local_addr()?;

@@ -98,3 +98,41 @@ fn describe(summary: &aims_store::TransferSummary) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+pub async fn export_decisions(
+    settings: &Settings,
+    system: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    organisation: Option<&str>,
+    output: &Path,
+) -> anyhow::Result<ExitCode> {
+    let system_id = uuid::Uuid::parse_str(system)
+        .map_err(|_| anyhow::anyhow!("--system: `{system}` is not an AI system id (a UUID)"))?;
+    let time = |flag: &str, value: Option<&str>| -> anyhow::Result<_> {
+        value
+            .map(|v| {
+                chrono::DateTime::parse_from_rfc3339(v)
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .map_err(|_| {
+                        anyhow::anyhow!(
+                            "{flag}: `{v}` is not an RFC 3339 time such as 2026-01-31T09:00:00Z"
+                        )
+                    })
+            })
+            .transpose()
+    };
+    let window = aims_store::decisions::Window {
+        from: time("--from", from)?,
+        to: time("--to", to)?,
+    };
+    let store = open_store(settings).await?;
+    let org = super::pick_organisation(&store, organisation).await?;
+    let mut out = Output::create(output)?;
+    let rows = store
+        .export_decisions_csv(org.id, system_id, window, out.writer())
+        .await?;
+    out.finish()?;
+    eprintln!("Exported {rows} decision events.");
+    Ok(ExitCode::SUCCESS)
+}

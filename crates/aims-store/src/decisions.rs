@@ -1,0 +1,598 @@
+//! Decision events of AI systems: one hash-chained log per system in `decisions`, appended
+//! a batch per transaction. A batch is stored whole or not at all.
+
+use aims_domain::ValidationErrors;
+use aims_domain::decision::{AppendedBatch, DecisionEvent};
+use aims_ledger::{Action, Change, Entry, Hash};
+use chrono::{DateTime, Utc};
+use sea_query::{Expr, ExprTrait, Order, Query, SimpleExpr};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::db::{Tx, format_timestamp};
+use crate::error::{Result, StoreError};
+use crate::ledger::{self, hash_state};
+use crate::schema::{ColType, Column};
+use crate::{Actor, Store, rows};
+
+/// Rows per INSERT statement: 13 values each stays well under both engines' limits on
+/// bound parameters, and few statements per batch keep the per-statement cost low.
+const ROWS_PER_INSERT: usize = 500;
+
+/// The name of a system's decision log in `ledger_heads`.
+pub fn log_name(system_id: Uuid) -> String {
+    format!("decisions:{system_id}")
+}
+
+/// A time window of decision events; both ends optional.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Window {
+    /// Events at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Events before this time.
+    pub to: Option<DateTime<Utc>>,
+}
+
+const STATE_COLUMNS: [Column; 4] = [
+    Column {
+        name: "seq",
+        ty: ColType::Int,
+        nullable: false,
+    },
+    Column {
+        name: "event_id",
+        ty: ColType::Text,
+        nullable: false,
+    },
+    Column {
+        name: "occurred_at",
+        ty: ColType::Timestamp,
+        nullable: false,
+    },
+    Column {
+        name: "state",
+        ty: ColType::Json,
+        nullable: false,
+    },
+];
+
+fn col(name: &'static str) -> SimpleExpr {
+    Expr::col(("decisions", name))
+}
+
+impl Store {
+    /// Appends a batch of events to the system's decision log. Event ids already in the
+    /// log are refused, naming each; nothing of a refused batch is stored.
+    pub async fn append_decisions(
+        &self,
+        actor: &Actor,
+        organisation_id: Uuid,
+        system_id: Uuid,
+        events: &[DecisionEvent],
+    ) -> Result<AppendedBatch> {
+        if events.is_empty() {
+            return Err(ValidationErrors::single("body", "holds no decision events").into());
+        }
+        // Hashing is the CPU-heavy part; it needs no transaction. The state is stored in
+        // its canonical form, so verification can hash the stored text as it is.
+        let mut prepared = Vec::with_capacity(events.len());
+        for event in events {
+            let (text, hash) = canonical(&event.state())?;
+            prepared.push((event, text, hash));
+        }
+        let now = self.now();
+        let time = format_timestamp(now);
+        let log = log_name(system_id);
+
+        let mut tx = self.pool.write().await?;
+        check_system(&mut tx, organisation_id, system_id).await?;
+        refuse_known_ids(&mut tx, system_id, events).await?;
+        let mut head = ledger::read_head(&mut tx, &log, true).await?;
+        let first_seq = head.tip.seq + 1;
+        let mut rows = Vec::with_capacity(ROWS_PER_INSERT);
+        for (event, state_text, hash) in &prepared {
+            let entry = head
+                .tip
+                .append(Change {
+                    time: time.clone(),
+                    actor: actor.label.clone(),
+                    action: Action::Create,
+                    entity_type: "decision".into(),
+                    entity_id: event.id.clone(),
+                    new_state_hash: Some(*hash),
+                    prev_state_hash: None,
+                })
+                .map_err(|e| StoreError::Corrupt(format!("decision log of {system_id}: {e}")))?;
+            head.advance(&entry)?;
+            rows.push(row_values(
+                system_id,
+                organisation_id,
+                &entry,
+                event.time,
+                now,
+                state_text,
+            ));
+            if rows.len() == ROWS_PER_INSERT {
+                insert_rows(&mut tx, std::mem::take(&mut rows)).await?;
+            }
+        }
+        if !rows.is_empty() {
+            insert_rows(&mut tx, rows).await?;
+        }
+        ledger::write_head(&mut tx, &log, &head).await?;
+        tx.commit().await?;
+        Ok(AppendedBatch {
+            accepted: events.len(),
+            first_seq,
+            last_seq: head.tip.seq,
+            ids: events.iter().map(|e| e.id.clone()).collect(),
+            tree_size: head.tip.seq,
+            root_hash: head.tree.root().to_hex(),
+        })
+    }
+
+    /// Records the ground truth of an event that arrived without it (or corrects it), as
+    /// an `update` entry of the system's log. Returns the event as it now is.
+    pub async fn set_ground_truth(
+        &self,
+        actor: &Actor,
+        organisation_id: Uuid,
+        system_id: Uuid,
+        event_id: &str,
+        ground_truth: Value,
+    ) -> Result<Value> {
+        let now = self.now();
+        let log = log_name(system_id);
+        let mut tx = self.pool.write().await?;
+        check_system(&mut tx, organisation_id, system_id).await?;
+        let mut stmt = rows::select("decisions", &STATE_COLUMNS);
+        stmt.and_where(col("system_id").eq(system_id.to_string()))
+            .and_where(col("event_id").eq(event_id))
+            .order_by("seq", Order::Desc)
+            .limit(1);
+        let current = tx
+            .fetch_optional(&stmt, &STATE_COLUMNS)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                kind: "decision event",
+                id: event_id.to_owned(),
+            })?;
+        let mut event = DecisionEvent::from_state(&current["state"])
+            .map_err(|e| StoreError::Corrupt(format!("decision event {event_id}: {e}")))?;
+        let previous = hash_state(&current["state"])?;
+        event.ground_truth = Some(ground_truth);
+        let state = event.state();
+        let (text, hash) = canonical(&state)?;
+        let mut head = ledger::read_head(&mut tx, &log, true).await?;
+        let entry = head
+            .tip
+            .append(Change {
+                time: format_timestamp(now),
+                actor: actor.label.clone(),
+                action: Action::Update,
+                entity_type: "decision".into(),
+                entity_id: event.id.clone(),
+                new_state_hash: Some(hash),
+                prev_state_hash: Some(previous),
+            })
+            .map_err(|e| StoreError::Corrupt(format!("decision log of {system_id}: {e}")))?;
+        head.advance(&entry)?;
+        let values = row_values(system_id, organisation_id, &entry, event.time, now, &text);
+        insert_rows(&mut tx, vec![values]).await?;
+        ledger::write_head(&mut tx, &log, &head).await?;
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    /// Events of a system in a time window, oldest first, each as it now is (with ground
+    /// truth that arrived later), after the event `(occurred_at, seq)` given, at most
+    /// `limit`. Returns them with the key to pass for the next page.
+    pub async fn decisions_page(
+        &self,
+        organisation_id: Uuid,
+        system_id: Uuid,
+        window: Window,
+        after: Option<(DateTime<Utc>, i64)>,
+        limit: u64,
+    ) -> Result<(Vec<Value>, Option<(DateTime<Utc>, i64)>)> {
+        let mut tx = self.pool.snapshot().await?;
+        check_system(&mut tx, organisation_id, system_id).await?;
+        let mut stmt = rows::select("decisions", &STATE_COLUMNS);
+        stmt.and_where(col("system_id").eq(system_id.to_string()))
+            .and_where(col("action").eq("create"));
+        window_conditions(&mut stmt, window);
+        if let Some((at, seq)) = after {
+            stmt.and_where(
+                col("occurred_at")
+                    .gt(at)
+                    .or(col("occurred_at").eq(at).and(col("seq").gt(seq))),
+            );
+        }
+        stmt.order_by("occurred_at", Order::Asc)
+            .order_by("seq", Order::Asc)
+            .limit(limit);
+        let page = tx.fetch(&stmt, &STATE_COLUMNS).await?;
+        let next = page.last().and_then(|row| {
+            let at = row["occurred_at"].as_str()?;
+            let at = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
+            Some((at, row["seq"].as_i64()?))
+        });
+        let mut states: Vec<Value> = Vec::with_capacity(page.len());
+        let mut position: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::with_capacity(page.len());
+        for mut row in page {
+            let id = row["event_id"].as_str().unwrap_or_default().to_owned();
+            position.insert(id, states.len());
+            states.push(row.remove("state").unwrap_or(Value::Null));
+        }
+        // Ground truth given later lives in update entries: the last one wins.
+        let ids: Vec<String> = position.keys().cloned().collect();
+        for chunk in ids.chunks(ROWS_PER_INSERT) {
+            let mut updates = rows::select("decisions", &STATE_COLUMNS);
+            updates
+                .and_where(col("system_id").eq(system_id.to_string()))
+                .and_where(col("action").eq("update"))
+                .and_where(col("event_id").is_in(chunk.iter().cloned()))
+                .order_by("seq", Order::Asc);
+            for mut row in tx.fetch(&updates, &STATE_COLUMNS).await? {
+                if let Some(&at) = row["event_id"].as_str().and_then(|id| position.get(id)) {
+                    states[at] = row.remove("state").unwrap_or(Value::Null);
+                }
+            }
+        }
+        Ok((states, next))
+    }
+
+    /// How many events a system has in a window.
+    pub async fn count_decisions(
+        &self,
+        organisation_id: Uuid,
+        system_id: Uuid,
+        window: Window,
+    ) -> Result<u64> {
+        let mut tx = self.pool.read().await?;
+        check_system(&mut tx, organisation_id, system_id).await?;
+        let mut stmt = Query::select();
+        stmt.from("decisions")
+            .expr(Expr::cust("COUNT(*)"))
+            .and_where(col("system_id").eq(system_id.to_string()))
+            .and_where(col("action").eq("create"));
+        window_conditions(&mut stmt, window);
+        Ok(u64::try_from(tx.fetch_i64(&stmt).await?).unwrap_or(0))
+    }
+}
+
+impl Store {
+    /// Writes a window of a system's events as CSV (docs: `aims export decisions`): a
+    /// first pass finds the group attributes, the second writes the rows, a page at a time.
+    pub async fn export_decisions_csv(
+        &self,
+        organisation_id: Uuid,
+        system_id: Uuid,
+        window: Window,
+        out: &mut impl std::io::Write,
+    ) -> Result<u64> {
+        use aims_domain::decision::{csv_header, csv_row};
+        const PAGE: u64 = 5_000;
+        let io = |e: std::io::Error| StoreError::Import(format!("cannot write the export: {e}"));
+        let mut groups = std::collections::BTreeSet::new();
+        let mut after = None;
+        loop {
+            let (page, next) = self
+                .decisions_page(organisation_id, system_id, window, after, PAGE)
+                .await?;
+            for event in &page {
+                if let Some(map) = event.get("groups").and_then(Value::as_object) {
+                    groups.extend(map.keys().cloned());
+                }
+            }
+            if (page.len() as u64) < PAGE {
+                break;
+            }
+            after = next;
+        }
+        let groups: Vec<String> = groups.into_iter().collect();
+        out.write_all(csv_header(&groups).as_bytes()).map_err(io)?;
+        let mut rows = 0;
+        let mut after = None;
+        loop {
+            let (page, next) = self
+                .decisions_page(organisation_id, system_id, window, after, PAGE)
+                .await?;
+            for event in &page {
+                out.write_all(csv_row(event, &groups).as_bytes())
+                    .map_err(io)?;
+            }
+            rows += page.len() as u64;
+            if (page.len() as u64) < PAGE {
+                break;
+            }
+            after = next;
+        }
+        Ok(rows)
+    }
+}
+
+/// The canonical JSON text of a state (RFC 8785) and its hash.
+fn canonical(state: &Value) -> Result<(String, Hash)> {
+    let text = aims_ledger::canonicalize(state).map_err(|e| {
+        StoreError::Corrupt(format!("a decision event cannot be canonicalised: {e}"))
+    })?;
+    let hash = aims_ledger::sha256(text.as_bytes());
+    Ok((text, hash))
+}
+
+fn window_conditions(stmt: &mut sea_query::SelectStatement, window: Window) {
+    if let Some(from) = window.from {
+        stmt.and_where(col("occurred_at").gte(from));
+    }
+    if let Some(to) = window.to {
+        stmt.and_where(col("occurred_at").lt(to));
+    }
+}
+
+/// The system must exist in the organisation: another organisation's system is as good
+/// as absent.
+async fn check_system(tx: &mut Tx, organisation_id: Uuid, system_id: Uuid) -> Result<()> {
+    let mut stmt = Query::select();
+    stmt.from("ai_systems")
+        .expr(Expr::cust("COUNT(*)"))
+        .and_where(rows::eq("ai_systems", "id", system_id.to_string()))
+        .and_where(rows::eq(
+            "ai_systems",
+            "organisation_id",
+            organisation_id.to_string(),
+        ));
+    if tx.fetch_i64(&stmt).await? == 0 {
+        return Err(StoreError::NotFound {
+            kind: "AI system",
+            id: system_id.to_string(),
+        });
+    }
+    Ok(())
+}
+
+async fn refuse_known_ids(tx: &mut Tx, system_id: Uuid, events: &[DecisionEvent]) -> Result<()> {
+    const COLUMN: [Column; 1] = [Column {
+        name: "event_id",
+        ty: ColType::Text,
+        nullable: false,
+    }];
+    let mut known = std::collections::HashSet::new();
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        let mut stmt = Query::select();
+        stmt.from("decisions")
+            .column("event_id")
+            .and_where(col("system_id").eq(system_id.to_string()))
+            .and_where(col("event_id").is_in(chunk.iter().map(|e| e.id.clone())));
+        for row in tx.fetch(&stmt, &COLUMN).await? {
+            if let Some(id) = row["event_id"].as_str() {
+                known.insert(id.to_owned());
+            }
+        }
+    }
+    if known.is_empty() {
+        return Ok(());
+    }
+    let mut errors = ValidationErrors::new();
+    for (index, event) in events.iter().enumerate() {
+        if known.contains(&event.id) {
+            errors.add(
+                format!("[{index}].id"),
+                format!(
+                    "`{}` is already recorded for this system; send its ground truth with PATCH",
+                    event.id
+                ),
+            );
+        }
+    }
+    Err(errors.into())
+}
+
+fn row_values(
+    system_id: Uuid,
+    organisation_id: Uuid,
+    entry: &Entry,
+    occurred_at: DateTime<Utc>,
+    recorded_at: DateTime<Utc>,
+    state_text: &str,
+) -> Vec<SimpleExpr> {
+    vec![
+        Expr::val(system_id.to_string()),
+        Expr::val(entry.seq as i64),
+        Expr::val(organisation_id.to_string()),
+        Expr::val(entry.action.as_str()),
+        Expr::val(entry.entity_id.as_str()),
+        Expr::val(occurred_at),
+        Expr::val(recorded_at),
+        Expr::val(entry.actor.as_str()),
+        Expr::val(state_text),
+        Expr::val(entry.new_state_hash.map(|h| h.to_hex())),
+        Expr::val(entry.prev_state_hash.map(|h| h.to_hex())),
+        Expr::val(entry.prev_entry_hash.to_hex()),
+        Expr::val(entry.entry_hash.to_hex()),
+    ]
+}
+
+async fn insert_rows(tx: &mut Tx, rows: Vec<Vec<SimpleExpr>>) -> Result<()> {
+    let mut stmt = Query::insert();
+    stmt.into_table("decisions").columns([
+        "system_id",
+        "seq",
+        "organisation_id",
+        "action",
+        "event_id",
+        "occurred_at",
+        "recorded_at",
+        "actor",
+        "state",
+        "new_state_hash",
+        "prev_state_hash",
+        "prev_entry_hash",
+        "entry_hash",
+    ]);
+    for row in rows {
+        stmt.values(row)
+            .map_err(|e| StoreError::Corrupt(format!("decision row: {e}")))?;
+    }
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Every system that has a decision log: rows in `decisions` or a head (a log whose
+/// entries were all deleted still has its head).
+pub(crate) async fn logged_systems(tx: &mut Tx) -> Result<Vec<String>> {
+    const COLUMN: [Column; 1] = [Column {
+        name: "id",
+        ty: ColType::Text,
+        nullable: false,
+    }];
+    let mut ids = std::collections::BTreeSet::new();
+    let mut stmt = Query::select();
+    stmt.from("decisions")
+        .expr_as(Expr::col("system_id"), "id")
+        .distinct();
+    for row in tx.fetch(&stmt, &COLUMN).await? {
+        ids.insert(row["id"].as_str().unwrap_or_default().to_owned());
+    }
+    let mut heads = Query::select();
+    heads
+        .from("ledger_heads")
+        .expr_as(Expr::col("log"), "id")
+        .and_where(Expr::col("log").like("decisions:%"));
+    for row in tx.fetch(&heads, &COLUMN).await? {
+        if let Some(id) = row["id"]
+            .as_str()
+            .and_then(|l| l.strip_prefix("decisions:"))
+        {
+            ids.insert(id.to_owned());
+        }
+    }
+    Ok(ids.into_iter().collect())
+}
+
+/// Reads a system's decision log in seq order, a page at a time, handing each entry and
+/// the text of its logged state to `visit` with `state`, and returns `state` when done;
+/// stops early when `visit` returns `false`.
+///
+/// `visit` runs on a blocking thread while the next page is read, so reading and hashing
+/// each use a core.
+pub(crate) async fn replay<S: Send + 'static>(
+    tx: &mut Tx,
+    system_id: &str,
+    state: S,
+    visit: fn(&mut S, Entry, String) -> Result<bool>,
+) -> Result<S> {
+    const PAGE: i64 = 20_000;
+    type Task<S> = tokio::task::JoinHandle<(S, Result<bool>)>;
+    async fn join<S>(task: Task<S>) -> Result<(S, bool)> {
+        let (state, go_on) = task
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("verification task failed: {e}")))?;
+        Ok((state, go_on?))
+    }
+    let mut idle = Some(state);
+    let mut running: Option<Task<S>> = None;
+    let mut after = 0i64;
+    loop {
+        let page = tx.decision_entries(system_id, after, PAGE).await?;
+        if let Some(task) = running.take() {
+            let (state, go_on) = join(task).await?;
+            if !go_on {
+                return Ok(state);
+            }
+            idle = Some(state);
+        }
+        let mut state = idle.take().expect("the state is back from its task");
+        let Some(last) = page.last() else {
+            return Ok(state);
+        };
+        after = last.0;
+        running = Some(tokio::task::spawn_blocking(move || {
+            for row in page {
+                let outcome =
+                    entry_from_tuple(row).and_then(|(entry, text)| visit(&mut state, entry, text));
+                match outcome {
+                    Ok(true) => {}
+                    other => return (state, other),
+                }
+            }
+            (state, Ok(true))
+        }));
+    }
+}
+
+/// A row of [`Tx::decision_entries`] as a ledger entry and its state text. Hash columns
+/// that do not hold hashes read as zero hashes, so that verification reports the entry
+/// as edited rather than the database as unreadable.
+fn entry_from_tuple(row: crate::db::DecisionRow) -> Result<(Entry, String)> {
+    let (
+        seq,
+        recorded_at,
+        actor,
+        action,
+        event_id,
+        new_hash,
+        prev_hash,
+        prev_entry,
+        entry_hash,
+        state,
+    ) = row;
+    let seq = u64::try_from(seq)
+        .map_err(|_| StoreError::Corrupt(format!("decision entry {seq}: bad seq")))?;
+    let action = match action.as_str() {
+        "create" => Action::Create,
+        "update" => Action::Update,
+        "delete" => Action::Delete,
+        other => {
+            return Err(StoreError::Corrupt(format!(
+                "decision entry {seq}: unknown action {other:?}"
+            )));
+        }
+    };
+    let hash = |text: Option<String>| text.and_then(|t| Hash::from_hex(&t).ok());
+    Ok((
+        Entry {
+            seq,
+            time: format_timestamp(recorded_at),
+            actor,
+            action,
+            entity_type: "decision".into(),
+            entity_id: event_id,
+            new_state_hash: hash(new_hash),
+            prev_state_hash: hash(prev_hash),
+            prev_entry_hash: hash(prev_entry).unwrap_or(Hash::ZERO),
+            entry_hash: hash(entry_hash).unwrap_or(Hash::ZERO),
+        },
+        state,
+    ))
+}
+
+/// Verifies every decision log and writes its head: after an import, which must bring
+/// intact logs or nothing.
+pub(crate) async fn adopt_chains(tx: &mut Tx) -> Result<()> {
+    for system_id in logged_systems(tx).await? {
+        let start = (aims_ledger::LogVerifier::new(), ledger::Head::empty(), None);
+        let (_, head, failure) = replay(
+            tx,
+            &system_id,
+            start,
+            |(verifier, head, failure), entry, _| {
+                if let Err(e) = verifier.push(&entry) {
+                    *failure = Some(e);
+                    return Ok(false);
+                }
+                head.advance(&entry)?;
+                Ok(true)
+            },
+        )
+        .await?;
+        if let Some(e) = failure {
+            return Err(StoreError::Import(format!(
+                "decision log of system {system_id}: {e}"
+            )));
+        }
+        ledger::write_head(tx, &format!("decisions:{system_id}"), &head).await?;
+    }
+    Ok(())
+}

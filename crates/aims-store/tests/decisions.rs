@@ -1,0 +1,238 @@
+//! Decision logs on every engine: batches stored whole or not at all, ground truth that
+//! arrives later, windows and pages, tamper evidence, and moves between installations.
+
+mod engines;
+
+use aims_domain::decision::{BatchFormat, parse_batch};
+use aims_domain::inventory::{SystemFields, parse_new};
+use aims_store::decisions::Window;
+use aims_store::{Actor, Problem, Store, StoreError};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use sqlx::AssertSqlSafe;
+use uuid::Uuid;
+
+fn actor() -> Actor {
+    Actor::system("test")
+}
+
+fn events(body: Value) -> Vec<aims_domain::decision::DecisionEvent> {
+    let mut n = 0;
+    parse_batch(
+        body.to_string().as_bytes(),
+        BatchFormat::JsonArray,
+        &mut || {
+            n += 1;
+            format!("gen-{n}")
+        },
+    )
+    .unwrap()
+}
+
+async fn system(store: &Store) -> (Uuid, Uuid) {
+    let org = store
+        .create_organisation(&actor(), "Decisions Org")
+        .await
+        .unwrap()
+        .id;
+    let fields: SystemFields = parse_new(json!({"name": "Person detector"})).unwrap();
+    let id = store.create_record(&actor(), org, fields).await.unwrap().id;
+    (org, id)
+}
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+async fn tamper(url: &str, sql: &str) {
+    let sql = AssertSqlSafe(sql.to_owned());
+    if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+        pool.close().await;
+    }
+}
+
+#[tokio::test]
+async fn batches_ground_truth_windows_and_verification() {
+    let engines = engines::open_all().await;
+    for (engine, store) in &engines.stores {
+        let (org, sys) = system(store).await;
+        let batch = events(json!([
+            {"id": "e1", "time": "2026-03-01T10:00:00Z", "decision": "person", "score": 0.9, "groups": {"skin_tone": "I"}},
+            {"id": "e2", "time": "2026-03-01T11:00:00Z", "decision": "none", "score": 0.2, "groups": {"skin_tone": "VI"}},
+            {"time": "2026-03-02T09:00:00Z", "decision": "person", "human_override": true},
+        ]));
+        let appended = store
+            .append_decisions(&actor(), org, sys, &batch)
+            .await
+            .unwrap();
+        assert_eq!(
+            (appended.accepted, appended.first_seq, appended.last_seq),
+            (3, 1, 3)
+        );
+        assert_eq!(appended.ids, ["e1", "e2", "gen-1"]);
+
+        // A batch naming a known id is refused whole.
+        let again = events(json!([
+            {"id": "e3", "time": "2026-03-03T09:00:00Z", "decision": "person"},
+            {"id": "e1", "time": "2026-03-03T09:00:00Z", "decision": "person"},
+        ]));
+        match store.append_decisions(&actor(), org, sys, &again).await {
+            Err(StoreError::Invalid(errors)) => {
+                assert_eq!(errors.0[0].field, "[1].id", "{engine}");
+                assert!(errors.0[0].message.contains("already recorded"));
+            }
+            other => panic!("{engine}: {other:?}"),
+        }
+        assert_eq!(
+            store
+                .count_decisions(org, sys, Window::default())
+                .await
+                .unwrap(),
+            3
+        );
+
+        // Ground truth later, as an update entry; the event reads with it.
+        let updated = store
+            .set_ground_truth(&actor(), org, sys, "e2", json!("person"))
+            .await
+            .unwrap();
+        assert_eq!(updated["ground_truth"], "person");
+        let missing = store
+            .set_ground_truth(&actor(), org, sys, "nope", json!(1))
+            .await;
+        assert!(
+            matches!(missing, Err(StoreError::NotFound { .. })),
+            "{engine}"
+        );
+
+        // Windows and keyset pages, oldest first.
+        let window = Window {
+            from: Some(at("2026-03-01T00:00:00Z")),
+            to: Some(at("2026-03-02T00:00:00Z")),
+        };
+        assert_eq!(store.count_decisions(org, sys, window).await.unwrap(), 2);
+        let (first, next) = store
+            .decisions_page(org, sys, window, None, 1)
+            .await
+            .unwrap();
+        assert_eq!(first[0]["id"], "e1");
+        let (second, _) = store
+            .decisions_page(org, sys, window, next, 10)
+            .await
+            .unwrap();
+        assert_eq!(second.len(), 1);
+        assert_eq!(second[0]["id"], "e2");
+        assert_eq!(second[0]["ground_truth"], "person");
+
+        // Another organisation's system does not exist for this one.
+        let other = store
+            .create_organisation(&actor(), "Other Org")
+            .await
+            .unwrap()
+            .id;
+        assert!(matches!(
+            store.append_decisions(&actor(), other, sys, &batch).await,
+            Err(StoreError::NotFound { .. })
+        ));
+
+        // The system cannot be deleted while its log holds evidence.
+        let refused = store
+            .delete_record::<SystemFields>(&actor(), org, sys, None)
+            .await;
+        assert!(
+            matches!(&refused, Err(StoreError::InUse(m)) if m.contains("decision log")),
+            "{engine}: {refused:?}"
+        );
+
+        let report = store.verify_ledger(Vec::new()).await.unwrap();
+        assert!(report.ok, "{engine}: {:?}", report.failure);
+        assert_eq!((report.decision_logs, report.decision_entries), (1, 4));
+    }
+}
+
+#[tokio::test]
+async fn tampering_with_a_decision_log_is_named() {
+    let engines = engines::open_all().await;
+    for engine in engines.names() {
+        for (case, sql, problem) in [
+            (
+                "state",
+                "UPDATE decisions SET state = replace(state, '0.9', '0.1') WHERE seq = 1",
+                Problem::StateEdited,
+            ),
+            (
+                "deleted",
+                "DELETE FROM decisions WHERE seq = 2",
+                Problem::EntryDeleted,
+            ),
+            (
+                "actor",
+                "UPDATE decisions SET actor = 'mallory' WHERE seq = 3",
+                Problem::EntryEdited,
+            ),
+        ] {
+            let (store, url) = engines
+                .fresh_with_url(engine, &format!("decisions_{case}"))
+                .await;
+            let (org, sys) = system(&store).await;
+            let batch = events(json!([
+                {"id": "e1", "time": "2026-03-01T10:00:00Z", "decision": 1, "score": 0.9},
+                {"id": "e2", "time": "2026-03-01T10:00:01Z", "decision": 0, "score": 0.3},
+                {"id": "e3", "time": "2026-03-01T10:00:02Z", "decision": 1, "score": 0.7},
+            ]));
+            store
+                .append_decisions(&actor(), org, sys, &batch)
+                .await
+                .unwrap();
+            tamper(&url, sql).await;
+            let report = store.verify_ledger(Vec::new()).await.unwrap();
+            let failure = report.failure.expect("tampering is found");
+            assert_eq!(
+                failure.problem, problem,
+                "{engine} {case}: {}",
+                failure.message
+            );
+            assert_eq!(failure.log, format!("decisions:{sys}"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_move_carries_decision_logs_and_their_chains() {
+    let engines = engines::open_all().await;
+    for engine in engines.names() {
+        let source = engines.fresh(engine, "decisions_source").await;
+        let (org, sys) = system(&source).await;
+        let batch = events(json!([
+            {"id": "e1", "time": "2026-03-01T10:00:00Z", "decision": "a", "score": 0.125},
+            {"id": "e2", "time": "2026-03-01T10:00:01Z", "decision": "b"},
+        ]));
+        source
+            .append_decisions(&actor(), org, sys, &batch)
+            .await
+            .unwrap();
+        let mut file = Vec::new();
+        source.export_all(&mut file).await.unwrap();
+        let target = engines.fresh(engine, "decisions_target").await;
+        target.import_all(&file[..]).await.unwrap();
+        let report = target.verify_ledger(Vec::new()).await.unwrap();
+        assert!(report.ok, "{engine}: {:?}", report.failure);
+        assert_eq!(report.decision_entries, 2);
+        // The imported log goes on from where it was.
+        let more = events(json!([{"id": "e3", "time": "2026-03-02T10:00:00Z", "decision": "c"}]));
+        let appended = target
+            .append_decisions(&actor(), org, sys, &more)
+            .await
+            .unwrap();
+        assert_eq!(appended.first_seq, 3);
+        assert!(target.verify_ledger(Vec::new()).await.unwrap().ok);
+    }
+}

@@ -1,0 +1,58 @@
+//! `aims export soa`: the organisation's Statement of Applicability as CSV or XLSX, read
+//! from the database, the same file the web UI and the API offer for download.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use super::transfer::Output;
+use super::{open_store, pick_organisation};
+use crate::cli::SoaFormat;
+use crate::settings::Settings;
+
+pub async fn export(
+    settings: &Settings,
+    organisation: Option<&str>,
+    format: SoaFormat,
+    version: Option<i64>,
+    output: &Path,
+) -> anyhow::Result<ExitCode> {
+    let store = open_store(settings).await?;
+    let org = pick_organisation(&store, organisation).await?;
+    let soa = store.soa(org.id).await?.with_context(|| {
+        format!(
+            "{} has no Statement of Applicability yet: adopt a framework in the web UI or with POST /api/v1/soa",
+            org.name
+        )
+    })?;
+    let library =
+        aims_server::soa::bundled_library().context("the bundled library does not load")?;
+    let framework = library.framework(&soa.framework_id).with_context(|| {
+        format!(
+            "the adopted framework {} is not in the library",
+            soa.framework_id
+        )
+    })?;
+    let (edition, controls) = aims_server::soa_export::load(&store, org.id, version)
+        .await
+        .with_context(|| match version {
+            Some(v) => format!("version {v} of the SoA"),
+            None => "the SoA".to_owned(),
+        })?;
+    let input = aims_server::soa_export::SheetInput {
+        organisation: &org.name,
+        framework,
+        edition,
+        generated_at: chrono::Utc::now(),
+        controls: &controls,
+    };
+    let bytes = match format {
+        SoaFormat::Csv => aims_server::soa_export::csv(&input),
+        SoaFormat::Xlsx => aims_server::soa_export::xlsx(&input)?,
+    };
+    let mut out = Output::create(output)?;
+    std::io::Write::write_all(out.writer(), &bytes)?;
+    out.finish()?;
+    Ok(ExitCode::SUCCESS)
+}
