@@ -71,6 +71,17 @@ async fn documents_every_route_with_its_errors() {
             assert!(responses.contains_key("404"), "{path}");
         }
     }
+    // Operation ids are unique across the whole document, probes included.
+    let mut every_id = std::collections::HashSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap();
+            assert!(
+                every_id.insert(id.to_owned()),
+                "{method} {path}: operationId {id} repeats"
+            );
+        }
+    }
     for path in ["/healthz", "/readyz"] {
         assert!(doc["paths"][path]["get"].is_object());
     }

@@ -111,7 +111,7 @@ pub(super) fn routes() -> Vec<ApiRoute> {
             ]),
             get(export),
         ),
-        route(Method::GET, "/soa/readiness", Some(Read), doc("getReadiness", "soa", "Readiness per clause, Annex A objective, framework and overall (docs/readiness.md), with the crosswalk views of other frameworks").ok(200, "ReadinessReport"), get(readiness)),
+        route(Method::GET, "/soa/readiness", Some(Read), doc("getSoaReadiness", "soa", "Readiness per clause, Annex A objective, framework and overall (docs/readiness.md), with the crosswalk views of other frameworks").ok(200, "ReadinessReport"), get(readiness)),
     ]
 }
 
