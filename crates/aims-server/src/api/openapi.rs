@@ -275,6 +275,40 @@ fn describe_field(prop: &mut Value, def: &FieldDef) {
 /// The e-mail addresses `aims_domain::validation::check_email` accepts, or empty.
 pub const EMAIL_PATTERN: &str = "^$|^[^@\\s]+@[^@\\s.][^@\\s]*\\.[^@\\s]*[^@\\s.]$";
 
+/// A type that embeds another (`#[serde(flatten)]`) is documented as `allOf` the two; a
+/// member that refuses unknown properties (an input type with `deny_unknown_fields`) would
+/// then refuse the other member's properties, and no answer could match. Such members are
+/// inlined without that refusal; the input type keeps it where it is used on its own.
+fn open_all_of_members(schema: &mut Value, components: &Map<String, Value>) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::Array(members)) = map.get_mut("allOf") {
+                for member in members.iter_mut() {
+                    let target = member["$ref"]
+                        .as_str()
+                        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                        .and_then(|name| components.get(name));
+                    if let Some(target) = target
+                        && target.get("additionalProperties") == Some(&Value::Bool(false))
+                    {
+                        *member = target.clone();
+                    }
+                    if let Value::Object(member) = member {
+                        member.remove("additionalProperties");
+                    }
+                }
+            }
+            for value in map.values_mut() {
+                open_all_of_members(value, components);
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| open_all_of_members(item, components)),
+        _ => {}
+    }
+}
+
 fn schemas() -> Map<String, Value> {
     let mut s = Map::new();
     add::<ErrorBody>(&mut s);
@@ -351,6 +385,10 @@ fn schemas() -> Map<String, Value> {
         "OpenApiDocument".into(),
         json!({"type": "object", "description": "An OpenAPI 3.1 document"}),
     );
+    let components = s.clone();
+    for schema in s.values_mut() {
+        open_all_of_members(schema, &components);
+    }
     s
 }
 
