@@ -79,6 +79,11 @@ async fn json_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Ap
             }
         )));
     }
+    body_bytes(req, state).await
+}
+
+/// The whole body; over the route's size limit it is a 413.
+pub(crate) async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
     Bytes::from_request(req, state)
         .await
         .map_err(|rejection| match rejection {
@@ -89,7 +94,7 @@ async fn json_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Ap
         })
 }
 
-pub(crate) fn is_length_limit(err: &dyn std::error::Error) -> bool {
+fn is_length_limit(err: &dyn std::error::Error) -> bool {
     let mut source: Option<&dyn std::error::Error> = Some(err);
     while let Some(e) = source {
         if e.to_string().contains("length limit") {
@@ -178,4 +183,24 @@ pub fn parse_id(raw: &str, name: &str) -> Result<Uuid, ApiError> {
             format!("must be a UUID, got `{raw}`"),
         ))
     })
+}
+
+/// An optional RFC 3339 time from a query parameter (empty means absent); a bad value is
+/// added to `errors` under the parameter's name.
+pub fn time_param(
+    errors: &mut ValidationErrors,
+    name: &str,
+    value: Option<&str>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+    match chrono::DateTime::parse_from_rfc3339(value) {
+        Ok(t) => Some(t.with_timezone(&chrono::Utc)),
+        Err(_) => {
+            errors.add(
+                name,
+                format!("must be an RFC 3339 time such as 2026-01-31T09:00:00Z, got `{value}`"),
+            );
+            None
+        }
+    }
 }

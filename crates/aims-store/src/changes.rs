@@ -78,7 +78,7 @@ pub(crate) async fn record(
     let entry = head
         .tip
         .append(aims_ledger::Change {
-            time: ledger::entry_time(at),
+            time: format_timestamp(at),
             actor: actor.label.clone(),
             action: ledger_action,
             entity_type: record_kind.to_owned(),

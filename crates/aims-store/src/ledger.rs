@@ -227,9 +227,18 @@ pub(crate) fn hash_state(state: &Value) -> Result<Hash> {
         .map_err(|e| StoreError::Corrupt(format!("a record state cannot be canonicalised: {e}")))
 }
 
-/// The entry time of a change, in the one form the ledger accepts.
-pub(crate) fn entry_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    format_timestamp(at)
+/// The page of `changes` entries after seq `after`, in seq order: the one scan that
+/// chaining, adopting and verifying the record log share.
+pub(crate) async fn entries_after(
+    tx: &mut Tx,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<Map<String, Value>>> {
+    let mut stmt = rows::select("changes", &ENTRY_COLUMNS);
+    stmt.and_where(Expr::col("seq").gt(after))
+        .order_by("seq", Order::Asc)
+        .limit(limit);
+    tx.fetch(&stmt, &ENTRY_COLUMNS).await
 }
 
 /// Chains every entry of `changes` from the first, writing the hash columns and the head:
@@ -239,11 +248,7 @@ pub(crate) async fn chain_all(tx: &mut Tx) -> Result<u64> {
     let mut head = Head::empty();
     let mut after = 0i64;
     loop {
-        let mut stmt = rows::select("changes", &ENTRY_COLUMNS);
-        stmt.and_where(Expr::col("seq").gt(after))
-            .order_by("seq", Order::Asc)
-            .limit(2_000);
-        let page = tx.fetch(&stmt, &ENTRY_COLUMNS).await?;
+        let page = entries_after(tx, after, 2_000).await?;
         let Some(last) = page.last() else { break };
         after = last["seq"].as_i64().unwrap_or(after);
         for row in page {
@@ -334,11 +339,7 @@ pub(crate) async fn adopt_chain(tx: &mut Tx) -> Result<u64> {
     let mut head = Head::empty();
     let mut after = 0i64;
     loop {
-        let mut stmt = rows::select("changes", &ENTRY_COLUMNS);
-        stmt.and_where(Expr::col("seq").gt(after))
-            .order_by("seq", Order::Asc)
-            .limit(10_000);
-        let page = tx.fetch(&stmt, &ENTRY_COLUMNS).await?;
+        let page = entries_after(tx, after, 10_000).await?;
         let Some(last) = page.last() else { break };
         after = last["seq"].as_i64().unwrap_or(after);
         for row in page {

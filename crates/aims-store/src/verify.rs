@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use crate::db::Tx;
 use crate::error::Result;
 use crate::error::StoreError;
-use crate::ledger::{self, ENTRY_COLUMNS, RECORD_LOG, entry_from_row, hash_state};
+use crate::ledger::{self, RECORD_LOG, entry_from_row, hash_state};
 use crate::{Store, decisions, inventory, rows, schema};
 
 const PAGE: u64 = 10_000;
@@ -142,11 +142,7 @@ impl Store {
 
         let mut after = 0i64;
         'pages: loop {
-            let mut stmt = rows::select("changes", &ENTRY_COLUMNS);
-            stmt.and_where(Expr::col("seq").gt(after))
-                .order_by("seq", Order::Asc)
-                .limit(PAGE);
-            let page = tx.fetch(&stmt, &ENTRY_COLUMNS).await?;
+            let page = ledger::entries_after(&mut tx, after, PAGE).await?;
             let Some(last_row) = page.last() else { break };
             after = last_row["seq"].as_i64().unwrap_or(after);
             for row in page {
@@ -188,57 +184,8 @@ impl Store {
                 return Ok(report);
             }
         };
-        let head = match ledger::read_head(&mut tx, RECORD_LOG, false).await {
-            Ok(head) => head,
-            Err(crate::StoreError::Corrupt(message)) => {
-                report.failure = Some(failure(
-                    Problem::HeadEdited,
-                    None,
-                    None,
-                    format!("the ledger head was edited outside aims: {message}"),
-                ));
-                return Ok(report);
-            }
-            Err(other) => return Err(other),
-        };
-        if head.tip.seq > verified.tree_size {
-            report.failure = Some(failure(
-                Problem::EntryDeleted,
-                Some(verified.tree_size + 1),
-                None,
-                format!(
-                    "the log ends at entry {}, but entries up to {} were written: entries {}..={} were deleted",
-                    verified.tree_size,
-                    head.tip.seq,
-                    verified.tree_size + 1,
-                    head.tip.seq
-                ),
-            ));
-            return Ok(report);
-        }
-        if head.tip.seq < verified.tree_size || head.tip.entry_hash != verified.last_entry_hash {
-            report.failure = Some(failure(
-                Problem::EntryEdited,
-                Some(verified.tree_size),
-                None,
-                format!(
-                    "the log holds {} entries ending in {}, but aims last wrote entry {} with hash {}: entries were added or rewritten outside aims",
-                    verified.tree_size, verified.last_entry_hash, head.tip.seq, head.tip.entry_hash
-                ),
-            ));
-            return Ok(report);
-        }
-        if head.tree.root() != verified.root_hash {
-            report.failure = Some(failure(
-                Problem::HeadEdited,
-                None,
-                None,
-                format!(
-                    "the ledger head was edited outside aims: its Merkle tree gives root {}, the log gives {}; new tree heads would not verify",
-                    head.tree.root(),
-                    verified.root_hash
-                ),
-            ));
+        if let Some(problem) = check_head(&mut tx, RECORD_LOG, &verified).await? {
+            report.failure = Some(problem);
             return Ok(report);
         }
 
@@ -331,49 +278,72 @@ async fn verify_decision_logs(
         let verified = verifier
             .finish()
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let head = match ledger::read_head(tx, &log, false).await {
-            Ok(head) => head,
-            Err(StoreError::Corrupt(message)) => {
-                return Ok(Some(in_log(failure(
-                    Problem::HeadEdited,
-                    None,
-                    None,
-                    format!("the head of {log} was edited outside aims: {message}"),
-                ))));
-            }
-            Err(other) => return Err(other),
-        };
-        if head.tip.seq > verified.tree_size {
-            return Ok(Some(in_log(failure(
-                Problem::EntryDeleted,
-                Some(verified.tree_size + 1),
-                None,
-                format!(
-                    "{log} ends at entry {}, but entries up to {} were written: entries {}..={} were deleted",
-                    verified.tree_size,
-                    head.tip.seq,
-                    verified.tree_size + 1,
-                    head.tip.seq
-                ),
-            ))));
+        if let Some(problem) = check_head(tx, &log, &verified).await? {
+            return Ok(Some(problem));
         }
-        if head.tip.seq < verified.tree_size
-            || head.tip.entry_hash != verified.last_entry_hash
-            || head.tree.root() != verified.root_hash
-        {
-            return Ok(Some(in_log(failure(
+    }
+    Ok(None)
+}
+
+/// The kept end of a log must be where its entries end: same last seq and hash, same
+/// Merkle root. A head ahead of the entries means the last entries were deleted.
+async fn check_head(
+    tx: &mut Tx,
+    log: &str,
+    verified: &aims_ledger::VerifiedLog,
+) -> Result<Option<LedgerFailure>> {
+    let in_log = |mut failure: LedgerFailure| {
+        failure.log = log.to_owned();
+        Some(failure)
+    };
+    let head = match ledger::read_head(tx, log, false).await {
+        Ok(head) => head,
+        Err(StoreError::Corrupt(message)) => {
+            return Ok(in_log(failure(
                 Problem::HeadEdited,
-                Some(verified.tree_size),
                 None,
-                format!(
-                    "{log} holds {} entries with root {}, but its head says {} entries with root {}",
-                    verified.tree_size,
-                    verified.root_hash,
-                    head.tip.seq,
-                    head.tree.root()
-                ),
-            ))));
+                None,
+                format!("the head of {log} was edited outside aims: {message}"),
+            )));
         }
+        Err(other) => return Err(other),
+    };
+    let size = verified.tree_size;
+    if head.tip.seq > size {
+        return Ok(in_log(failure(
+            Problem::EntryDeleted,
+            Some(size + 1),
+            None,
+            format!(
+                "{log} ends at entry {size}, but entries up to {} were written: entries {}..={} were deleted",
+                head.tip.seq,
+                size + 1,
+                head.tip.seq
+            ),
+        )));
+    }
+    if head.tip.seq < size || head.tip.entry_hash != verified.last_entry_hash {
+        return Ok(in_log(failure(
+            Problem::EntryEdited,
+            Some(size),
+            None,
+            format!(
+                "{log} holds {size} entries ending in {}, but aims last wrote entry {} with hash {}: entries were added or rewritten outside aims",
+                verified.last_entry_hash, head.tip.seq, head.tip.entry_hash
+            ),
+        )));
+    }
+    if head.tree.root() != verified.root_hash {
+        return Ok(in_log(failure(
+            Problem::HeadEdited,
+            None,
+            None,
+            format!(
+                "the head of {log} was edited outside aims: its Merkle tree gives root {}, the entries give {}; new tree heads would not verify",
+                head.tree.root(),
+                verified.root_hash
+            ),
+        )));
     }
     Ok(None)
 }
@@ -596,13 +566,13 @@ async fn verifier_tip_successor(tx: &mut Tx, verifier: &LogVerifier) -> Result<O
     // The verifier has accepted entries 1..=size; the entry that names the last of them as
     // its predecessor is the rightful next one.
     let size = verifier.tree_size();
-    let mut stmt = Query::select();
-    stmt.from("changes")
-        .column("entry_hash")
-        .and_where(Expr::col("seq").eq(size as i64));
     let last_hash = if size == 0 {
         Some(Hash::ZERO)
     } else {
+        let mut stmt = Query::select();
+        stmt.from("changes")
+            .column("entry_hash")
+            .and_where(Expr::col("seq").eq(size as i64));
         const COLUMN: [schema::Column; 1] = [schema::Column {
             name: "entry_hash",
             ty: schema::ColType::Text,

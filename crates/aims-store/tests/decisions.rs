@@ -3,13 +3,14 @@
 
 mod engines;
 
+use engines::tamper;
+
 use aims_domain::decision::{BatchFormat, parse_batch};
 use aims_domain::inventory::{SystemFields, parse_new};
 use aims_store::decisions::Window;
 use aims_store::{Actor, Problem, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 fn actor() -> Actor {
@@ -44,19 +45,6 @@ fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
         .unwrap()
         .with_timezone(&Utc)
-}
-
-async fn tamper(url: &str, sql: &str) {
-    let sql = AssertSqlSafe(sql.to_owned());
-    if url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-        sqlx::raw_sql(sql).execute(&pool).await.unwrap();
-        pool.close().await;
-    } else {
-        let pool = sqlx::PgPool::connect(url).await.unwrap();
-        sqlx::raw_sql(sql).execute(&pool).await.unwrap();
-        pool.close().await;
-    }
 }
 
 #[tokio::test]

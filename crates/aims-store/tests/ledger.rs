@@ -4,29 +4,14 @@
 
 mod engines;
 
+use engines::tamper;
+
 use aims_domain::inventory::{Record, SystemFields, parse_new};
 use aims_store::{Actor, LedgerReport, Problem, Store};
 use serde_json::json;
-use sqlx::AssertSqlSafe;
 
 fn actor() -> Actor {
     Actor::system("test")
-}
-
-/// Runs SQL against the database directly, as someone with database access could.
-async fn tamper(url: &str, sql: &str) {
-    let sql = AssertSqlSafe(sql.to_owned());
-    if url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(url)
-            .await
-            .expect("connect sqlite");
-        sqlx::raw_sql(sql).execute(&pool).await.expect("tamper");
-        pool.close().await;
-    } else {
-        let pool = sqlx::PgPool::connect(url).await.expect("connect postgres");
-        sqlx::raw_sql(sql).execute(&pool).await.expect("tamper");
-        pool.close().await;
-    }
 }
 
 /// Entries: 1 organisation, 2-4 three systems, 5 an update of the first, 6 the delete of

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonValue, QueryParams, is_length_limit, parse_id};
+use crate::extract::{JsonValue, QueryParams, body_bytes, parse_id, time_param};
 use crate::state::AppState;
 
 /// Largest decision batch body: room for the largest batch of events.
@@ -53,24 +53,9 @@ pub struct WindowParams {
 impl WindowParams {
     fn window(&self) -> Result<Window, ApiError> {
         let mut errors = aims_domain::ValidationErrors::new();
-        let mut time = |name: &str, value: &Option<String>| {
-            let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
-            match DateTime::parse_from_rfc3339(value) {
-                Ok(t) => Some(t.with_timezone(&Utc)),
-                Err(_) => {
-                    errors.add(
-                        name,
-                        format!(
-                            "must be an RFC 3339 time such as 2026-01-31T09:00:00Z, got `{value}`"
-                        ),
-                    );
-                    None
-                }
-            }
-        };
         let window = Window {
-            from: time("from", &self.from),
-            to: time("to", &self.to),
+            from: time_param(&mut errors, "from", self.from.as_deref()),
+            to: time_param(&mut errors, "to", self.to.as_deref()),
         };
         errors.into_result()?;
         Ok(window)
@@ -140,16 +125,7 @@ impl<S: Send + Sync> FromRequest<S> for Batch {
                 )));
             }
         };
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|rejection| match rejection {
-                axum::extract::rejection::BytesRejection::FailedToBufferBody(err)
-                    if is_length_limit(&err) =>
-                {
-                    ApiError::PayloadTooLarge
-                }
-                other => ApiError::InvalidJson(other.body_text()),
-            })?;
+        let bytes = body_bytes(req, state).await?;
         Ok(Batch(bytes, format))
     }
 }

@@ -5,13 +5,12 @@ use aims_domain::ValidationErrors;
 use aims_domain::history::{LedgerEntry, LedgerFilter};
 use axum::Json;
 use axum::extract::State;
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Auth;
 use crate::error::ApiResult;
-use crate::extract::QueryParams;
+use crate::extract::{QueryParams, time_param};
 use crate::state::AppState;
 
 pub const DEFAULT_LIMIT: u64 = 50;
@@ -68,23 +67,8 @@ impl LedgerParams {
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned)
         };
-        let mut time = |name: &str, value: &Option<String>| -> Option<DateTime<Utc>> {
-            let value = text(value)?;
-            match DateTime::parse_from_rfc3339(&value) {
-                Ok(t) => Some(t.with_timezone(&Utc)),
-                Err(_) => {
-                    errors.add(
-                        name,
-                        format!(
-                            "must be an RFC 3339 time such as 2026-01-31T09:00:00Z, got `{value}`"
-                        ),
-                    );
-                    None
-                }
-            }
-        };
-        let from = time("from", &self.from);
-        let to = time("to", &self.to);
+        let from = time_param(&mut errors, "from", self.from.as_deref());
+        let to = time_param(&mut errors, "to", self.to.as_deref());
         let mut number = |name: &str, value: &Option<String>, default: u64, max: u64| -> u64 {
             let Some(value) = text(value) else {
                 return default;

@@ -52,3 +52,20 @@ impl Engines {
         self.stores.iter().map(|(engine, _)| *engine).collect()
     }
 }
+
+/// Runs SQL against a database directly, as someone with database access could.
+#[allow(dead_code)]
+pub async fn tamper(url: &str, sql: &str) {
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(url)
+            .await
+            .expect("connect sqlite");
+        sqlx::raw_sql(sql).execute(&pool).await.expect("tamper");
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.expect("connect postgres");
+        sqlx::raw_sql(sql).execute(&pool).await.expect("tamper");
+        pool.close().await;
+    }
+}
