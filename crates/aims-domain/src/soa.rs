@@ -438,49 +438,12 @@ pub fn apply_patch<F: ItemFields>(
     patch: &Map<String, Value>,
     allowed_extra: &[&str],
 ) -> Result<F, ValidationErrors> {
-    let Ok(Value::Object(mut merged)) = serde_json::to_value(current) else {
-        return Err(ValidationErrors::single(
-            "",
-            "the stored entry could not be read",
-        ));
-    };
-    let mut errors = ValidationErrors::new();
-    for (key, value) in patch {
-        if allowed_extra.contains(&key.as_str()) {
-            continue;
-        }
-        if !merged.contains_key(key) {
-            let known: Vec<&str> = merged
-                .keys()
-                .map(String::as_str)
-                .chain(allowed_extra.iter().copied())
-                .collect();
-            errors.add(
-                key.clone(),
-                format!("is not a field; known fields: {}", known.join(", ")),
-            );
-            continue;
-        }
-        merged.insert(key.clone(), value.clone());
-    }
-    errors.into_result()?;
-    let fields: F = deserialize(Value::Object(merged))?;
+    let fields: F = crate::validation::merge_patch(current, patch, allowed_extra)?;
     fields.validate()?;
     Ok(fields)
 }
 
-/// Deserialises fields, naming the failing path (`evidence[1].expires_on`) and what it
-/// expected.
-pub fn deserialize<F: DeserializeOwned>(value: Value) -> Result<F, ValidationErrors> {
-    serde_path_to_error::deserialize(value).map_err(|err| {
-        let path = err.path().to_string();
-        let message = err.into_inner().to_string();
-        let message = message
-            .replace("unknown variant", "unknown value")
-            .replace("variant", "value");
-        ValidationErrors::single(if path == "." { String::new() } else { path }, message)
-    })
-}
+pub use crate::validation::deserialize;
 
 /// One entry that differs between two versions.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

@@ -104,6 +104,58 @@ pub fn check_email(errors: &mut ValidationErrors, field: &str, value: &str) {
     }
 }
 
+/// Applies a partial update (a JSON object of some fields) to `current`: every key must
+/// be a field of `current` or one of `allowed_extra` (keys the caller handles itself, such
+/// as `revision`). The caller checks the result's own rules.
+pub fn merge_patch<F: serde::Serialize + serde::de::DeserializeOwned>(
+    current: &F,
+    patch: &serde_json::Map<String, serde_json::Value>,
+    allowed_extra: &[&str],
+) -> Result<F, ValidationErrors> {
+    let Ok(serde_json::Value::Object(mut merged)) = serde_json::to_value(current) else {
+        return Err(ValidationErrors::single(
+            "",
+            "the stored record could not be read",
+        ));
+    };
+    let mut errors = ValidationErrors::new();
+    for (key, value) in patch {
+        if allowed_extra.contains(&key.as_str()) {
+            continue;
+        }
+        if !merged.contains_key(key) {
+            let known: Vec<&str> = merged
+                .keys()
+                .map(String::as_str)
+                .chain(allowed_extra.iter().copied())
+                .collect();
+            errors.add(
+                key.clone(),
+                format!("is not a field; known fields: {}", known.join(", ")),
+            );
+            continue;
+        }
+        merged.insert(key.clone(), value.clone());
+    }
+    errors.into_result()?;
+    deserialize(serde_json::Value::Object(merged))
+}
+
+/// Deserialises fields, naming the failing path (`evidence[1].expires_on`) and what it
+/// expected.
+pub fn deserialize<F: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<F, ValidationErrors> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        let message = err.into_inner().to_string();
+        let message = message
+            .replace("unknown variant", "unknown value")
+            .replace("variant", "value");
+        ValidationErrors::single(if path == "." { String::new() } else { path }, message)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

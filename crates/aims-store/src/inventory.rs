@@ -394,6 +394,19 @@ async fn check_not_referenced(
     target: RecordKind,
     id: Uuid,
 ) -> Result<()> {
+    if target == RecordKind::System {
+        let mut stmt = Query::select();
+        stmt.from("risks")
+            .expr(Expr::col("id").count())
+            .and_where(eq("risks", "organisation_id", organisation_id.to_string()))
+            .and_where(Expr::col("system_ids").like(format!("%\"{id}\"%")));
+        let n = tx.fetch_i64(&stmt).await?;
+        if n > 0 {
+            return Err(StoreError::InUse(format!(
+                "this AI system is still named by {n} risk(s) of the register (field system_ids); change those first"
+            )));
+        }
+    }
     for kind in RecordKind::ALL {
         for field in kind.fields() {
             let condition = match field.kind {

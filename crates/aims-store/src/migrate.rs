@@ -42,6 +42,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_soa.sql"),
         postgres: include_str!("../migrations/postgres/0004_soa.sql"),
     },
+    Migration {
+        version: 5,
+        name: "risks",
+        sqlite: include_str!("../migrations/sqlite/0005_risks.sql"),
+        postgres: include_str!("../migrations/postgres/0005_risks.sql"),
+    },
 ];
 
 /// The migration after which the change log is a hash chain: applying it chains the

@@ -277,6 +277,40 @@ pub fn tables() -> &'static [TableDef] {
                 order_by: &["id"],
             },
             TableDef {
+                name: "risk_criteria",
+                columns: vec![
+                    col("id", Text),
+                    col("organisation_id", Text),
+                    col("revision", Int),
+                    col("updated_at", Timestamp),
+                    col("updated_by", Text),
+                    col("criteria", Json),
+                ],
+                order_by: &["id"],
+            },
+            {
+                let mut columns = RECORD_META.to_vec();
+                columns.extend([
+                    col("title", Text),
+                    col("description", Text),
+                    col("system_ids", Json),
+                    col("sources", Json),
+                    col("affected_parties", Json),
+                    col("inherent", Json),
+                    col("owner", Text),
+                    opt("treatment", Text),
+                    col("actions", Json),
+                    opt("residual", Json),
+                    opt("review_due", Date),
+                    opt("acceptance", Json),
+                ]);
+                TableDef {
+                    name: "risks",
+                    columns,
+                    order_by: &["id"],
+                }
+            },
+            TableDef {
                 name: "decisions",
                 columns: vec![
                     col("system_id", Text),

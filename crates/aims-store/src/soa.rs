@@ -501,6 +501,104 @@ async fn snapshot(tx: &mut Tx, organisation_id: Uuid) -> Result<Snapshot> {
     })
 }
 
+/// The framework the organisation adopted, if any.
+pub(crate) async fn adopted_framework(
+    tx: &mut Tx,
+    organisation_id: Uuid,
+) -> Result<Option<String>> {
+    Ok(read_soa(tx, organisation_id).await?.map(|s| s.framework_id))
+}
+
+/// Adds `risk_id` to the `risk_ids` of the controls in `add` and takes it off those in
+/// `remove`, logging each changed entry. Refs without an SoA entry are skipped: the caller
+/// has checked them against the library, and a control can only lack an entry if it is not
+/// in the adopted framework's control list.
+pub(crate) async fn link_risk<'a>(
+    tx: &mut Tx,
+    actor: &Actor,
+    organisation_id: Uuid,
+    now: DateTime<Utc>,
+    risk_id: Uuid,
+    add: impl Iterator<Item = &'a String>,
+    remove: impl Iterator<Item = &'a String>,
+) -> Result<()> {
+    let changes = add.map(|r| (r, true)).chain(remove.map(|r| (r, false)));
+    for (item_ref, linked) in changes {
+        let Some(mut item) = read_item::<ControlFields>(tx, organisation_id, item_ref).await?
+        else {
+            continue;
+        };
+        let listed = item.fields.risk_ids.contains(&risk_id);
+        if listed == linked {
+            continue;
+        }
+        if linked {
+            item.fields.risk_ids.push(risk_id);
+        } else {
+            item.fields.risk_ids.retain(|id| *id != risk_id);
+        }
+        write_risk_ids(tx, actor, organisation_id, now, &item).await?;
+    }
+    Ok(())
+}
+
+/// Takes a deleted risk off every SoA entry that lists it, linked by the register or by hand.
+pub(crate) async fn unlink_risk_everywhere(
+    tx: &mut Tx,
+    actor: &Actor,
+    organisation_id: Uuid,
+    now: DateTime<Utc>,
+    risk_id: Uuid,
+) -> Result<()> {
+    for mut item in read_items::<ControlFields>(tx, organisation_id).await? {
+        if item.fields.risk_ids.contains(&risk_id) {
+            item.fields.risk_ids.retain(|id| *id != risk_id);
+            write_risk_ids(tx, actor, organisation_id, now, &item).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn write_risk_ids(
+    tx: &mut Tx,
+    actor: &Actor,
+    organisation_id: Uuid,
+    now: DateTime<Utc>,
+    item: &SoaItem<ControlFields>,
+) -> Result<()> {
+    let table = described(ItemType::Control.table());
+    let column = table
+        .column("risk_ids")
+        .ok_or_else(|| StoreError::Corrupt("soa_controls has no risk_ids".into()))?;
+    let ids = serde_json::to_value(&item.fields.risk_ids)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut stmt = Query::update();
+    stmt.table(table.name)
+        .value(
+            "risk_ids",
+            to_sql_value(column, &ids).map_err(StoreError::Corrupt)?,
+        )
+        .value("revision", Expr::col("revision").add(1))
+        .value("updated_at", now)
+        .value("updated_by", actor.label.as_str())
+        .and_where(eq(table.name, "id", item.id.to_string()));
+    tx.execute(&stmt).await?;
+    let row = fetch_row(tx, table, organisation_id, "id", &item.id.to_string())
+        .await?
+        .ok_or_else(|| not_found(ItemType::Control, &item.item_ref))?;
+    changes::record(
+        tx,
+        now,
+        Some(organisation_id),
+        actor,
+        Action::Update,
+        ItemType::Control.record_kind(),
+        &item.id.to_string(),
+        &Value::Object(row),
+    )
+    .await
+}
+
 /// Kinds of the SoA whose stored rows are exactly their logged state: (kind, table).
 pub(crate) const CHECKED: [(&str, &str); 4] = [
     (SOA_KIND, "soas"),

@@ -100,6 +100,7 @@ fn checked_kinds() -> impl Iterator<Item = (&'static str, &'static str, Option<R
         .chain(
             crate::soa::CHECKED
                 .into_iter()
+                .chain(crate::risks::CHECKED)
                 .map(|(kind, table)| (kind, table, None)),
         )
 }
