@@ -9,6 +9,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod risks;
 pub mod soa;
 pub mod soa_export;
 pub mod state;

@@ -149,7 +149,7 @@ fn row(fw: &Framework, item_ref: &str, c: &ControlFields) -> [String; 10] {
 
 /// One CSV field: quoted when needed (RFC 4180), and with a leading `'` when it would
 /// otherwise start a spreadsheet formula.
-fn csv_field(value: &str) -> String {
+pub(crate) fn csv_field(value: &str) -> String {
     let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {

@@ -174,6 +174,45 @@ impl Store {
         tx.commit().await
     }
 
+    /// Ids and names of every record of a kind, by name: for pickers and for showing the
+    /// names behind ids.
+    pub async fn record_names(
+        &self,
+        organisation_id: Uuid,
+        kind: RecordKind,
+    ) -> Result<Vec<(Uuid, String)>> {
+        let columns = [
+            crate::schema::Column {
+                name: "id",
+                ty: ColType::Text,
+                nullable: false,
+            },
+            crate::schema::Column {
+                name: "name",
+                ty: ColType::Text,
+                nullable: false,
+            },
+        ];
+        let mut stmt = rows::select(kind.table(), &columns);
+        stmt.and_where(eq(
+            kind.table(),
+            "organisation_id",
+            organisation_id.to_string(),
+        ))
+        .order_by((kind.table(), "name"), Order::Asc);
+        let mut tx = self.pool.read().await?;
+        tx.fetch(&stmt, &columns)
+            .await?
+            .into_iter()
+            .map(|mut row| {
+                Ok((
+                    parse_uuid(&rows::take_string(&mut row, "id")?)?,
+                    rows::take_string(&mut row, "name")?,
+                ))
+            })
+            .collect()
+    }
+
     pub async fn list_records<F: RecordFields>(
         &self,
         organisation_id: Uuid,

@@ -9,6 +9,7 @@ pub(crate) mod inventory;
 pub(crate) mod ledger;
 pub mod openapi;
 pub(crate) mod organisations;
+pub(crate) mod risks;
 pub(crate) mod session;
 pub(crate) mod soa;
 pub(crate) mod tokens;
@@ -241,6 +242,7 @@ pub fn routes() -> Vec<ApiRoute> {
     routes.extend(inventory::routes::<DatasetFields>());
     routes.extend(inventory::routes::<SupplierFields>());
     routes.extend(soa::routes());
+    routes.extend(risks::routes());
     routes
 }
 

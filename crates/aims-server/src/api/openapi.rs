@@ -211,7 +211,13 @@ fn query_schema(name: &str) -> Value {
         "from" | "to" => json!({"type": "string", "format": "date-time"}),
         "from_version" | "to_version" | "version" => json!({"type": "integer", "minimum": 1}),
         "format" => json!({"type": "string", "enum": ["csv", "xlsx"]}),
-        "applicable" => json!({"type": "string", "enum": ["true", "false", ""]}),
+        "applicable" | "overdue" => json!({"type": "string", "enum": ["true", "false", ""]}),
+        "basis" => json!({"type": "string", "enum": ["inherent", "residual", ""]}),
+        "acceptance" => json!({"type": "string", "enum": ["none", "current", "expired", ""]}),
+        "treatment" => {
+            json!({"type": "string", "enum": ["modify", "avoid", "share", "retain", ""]})
+        }
+        "system_id" => json!({"type": "string", "format": "uuid"}),
         _ => json!({"type": "string", "maxLength": 200}),
     }
 }
@@ -380,6 +386,7 @@ fn schemas() -> Map<String, Value> {
     add_kind::<DatasetFields>(&mut s);
     add_kind::<SupplierFields>(&mut s);
     add_soa(&mut s);
+    add_risks(&mut s);
     s.insert("Health".into(), json!({"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["ok", "unavailable"]}}}));
     s.insert(
         "OpenApiDocument".into(),
@@ -484,6 +491,44 @@ fn add_kind<F: ToSchema + aims_domain::inventory::RecordFields>(s: &mut Map<Stri
             }
         }),
     );
+}
+
+/// The schemas of the risk register routes.
+fn add_risks(s: &mut Map<String, Value>) {
+    use super::risks::*;
+    use aims_domain::risk::*;
+    add::<ScaleStep>(s);
+    add::<RiskLevel>(s);
+    add::<RiskCriteria>(s);
+    add::<Rating>(s);
+    add::<Treatment>(s);
+    add::<ActionStatus>(s);
+    add::<ControlLink>(s);
+    add::<TreatmentAction>(s);
+    add::<RiskFields>(s);
+    add::<Acceptance>(s);
+    add::<Risk>(s);
+    add::<AcceptanceState>(s);
+    add::<LevelInfo>(s);
+    add::<RiskStatus>(s);
+    add::<crate::risks::RiskView>(s);
+    add::<RiskList>(s);
+    add::<RiskCriteriaInfo>(s);
+    add::<SetRiskCriteria>(s);
+    add::<AcceptRiskRequest>(s);
+    let mut patch = s.get("RiskFields").cloned().unwrap_or(Value::Null);
+    if let Some(props) = patch["properties"].as_object_mut() {
+        props.insert(
+            "revision".into(),
+            json!({"type": "integer", "minimum": 1, "description": "The revision you read. An `If-Match` header may carry it instead."}),
+        );
+    }
+    patch["required"] = json!([]);
+    patch["additionalProperties"] = Value::Bool(false);
+    patch["description"] = Value::String(
+        "Fields of a risk to change, and the revision read; the others keep their values.".into(),
+    );
+    s.insert("RiskPatch".into(), patch);
 }
 
 /// The schemas of the Statement of Applicability routes.

@@ -479,7 +479,7 @@ async fn get_requirement(
 }
 
 /// The revision a client read: from the body, else from `If-Match`.
-fn revision_of(headers: &HeaderMap, body: Option<&Value>) -> ApiResult<i64> {
+pub(crate) fn revision_of(headers: &HeaderMap, body: Option<&Value>) -> ApiResult<i64> {
     if let Some(value) = body {
         return value
             .as_i64()
@@ -812,8 +812,8 @@ async fn readiness(
     Ok(Json(readiness_of(&state, auth.organisation_id()).await?))
 }
 
-const CSV: &str = "text/csv; charset=utf-8";
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const CSV: &str = "text/csv; charset=utf-8";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

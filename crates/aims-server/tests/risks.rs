@@ -1,0 +1,402 @@
+//! The risk register through the API, on every engine: criteria by role, risks with clear
+//! 400s, acceptance by the roles the criteria allow, SoA links, filters, files, heat map.
+
+mod common;
+
+use aims_domain::Role;
+use aims_server::ServerConfig;
+use common::{TestServer, call, servers};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn fields_in_error(body: &Value) -> Vec<String> {
+    body["fields"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| f["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn risk_body(system: &str) -> Value {
+    json!({
+        "title": "Person detector misses people with darker skin",
+        "description": "Recall is lower for darker skin tones at night.",
+        "system_ids": [system],
+        "sources": ["fairness"],
+        "affected_parties": ["Visitors", "Staff"],
+        "inherent": {"likelihood": 4, "impact": 4},
+        "owner": "Head of ML",
+        "treatment": "modify",
+        "actions": [{
+            "title": "Rebalance the training data across skin tones",
+            "owner": "Data team",
+            "due_date": "2026-01-31",
+            "status": "done",
+            "controls": [{"framework_id": "iso-iec-42001-2023", "ref": "A.7.4"}]
+        }],
+        "residual": {"likelihood": 2, "impact": 4},
+        "review_due": "2099-12-31"
+    })
+}
+
+async fn system(s: &TestServer, token: &str) -> String {
+    let (status, body) = call(
+        s,
+        Method::POST,
+        "/api/v1/systems",
+        Some(token),
+        Some(json!({"name": "Person detector"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_register_through_the_api() {
+    let (servers, _pg) = servers(ServerConfig::default()).await;
+    for s in &servers {
+        let contributor = s.token(Role::Contributor).await;
+        let manager = s.token(Role::Manager).await;
+        let auditor = s.token(Role::Auditor).await;
+        let (status, _) = call(
+            s,
+            Method::POST,
+            "/api/v1/soa",
+            Some(&contributor),
+            Some(json!({"framework_id": "iso-iec-42001-2023"})),
+        )
+        .await;
+        assert_eq!(status, 201);
+        let sys = system(s, &contributor).await;
+
+        // Criteria: defaults at revision 0; contributors may not change them.
+        let (status, criteria) = call(
+            s,
+            Method::GET,
+            "/api/v1/risk-criteria",
+            Some(&auditor),
+            None,
+        )
+        .await;
+        assert_eq!((status, criteria["revision"].as_i64()), (200, Some(0)));
+        let put = json!({"revision": 0, "criteria": criteria["criteria"]});
+        let (status, _) = call(
+            s,
+            Method::PUT,
+            "/api/v1/risk-criteria",
+            Some(&contributor),
+            Some(put.clone()),
+        )
+        .await;
+        assert_eq!(status, 403, "{}", s.engine);
+        let mut bad = put.clone();
+        bad["criteria"]["levels"][1]["colour"] = json!("yellow");
+        let (status, body) = call(
+            s,
+            Method::PUT,
+            "/api/v1/risk-criteria",
+            Some(&manager),
+            Some(bad),
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(fields_in_error(&body), ["criteria.levels[1].colour"]);
+        let (status, body) = call(
+            s,
+            Method::PUT,
+            "/api/v1/risk-criteria",
+            Some(&manager),
+            Some(put),
+        )
+        .await;
+        assert_eq!(
+            (status, body["revision"].as_i64()),
+            (200, Some(1)),
+            "{body}"
+        );
+
+        // Bad risks: every problem named, nothing stored.
+        let mut bad = risk_body(&sys);
+        bad["inherent"] = json!({"likelihood": 7, "impact": 4});
+        bad["actions"][0]["controls"][0]["ref"] = json!("A.99");
+        let (status, body) = call(
+            s,
+            Method::POST,
+            "/api/v1/risks",
+            Some(&contributor),
+            Some(bad),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(fields_in_error(&body), ["actions[0].controls[0].ref"]);
+        let mut bad = risk_body(&sys);
+        bad["inherent"] = json!({"likelihood": 7, "impact": 4});
+        let (status, body) = call(
+            s,
+            Method::POST,
+            "/api/v1/risks",
+            Some(&contributor),
+            Some(bad),
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(fields_in_error(&body), ["inherent.likelihood"]);
+        assert!(
+            body["fields"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("1 to 5")
+        );
+        let mut bad = risk_body(&sys);
+        bad["treatment"] = json!("ignore");
+        let (status, body) = call(
+            s,
+            Method::POST,
+            "/api/v1/risks",
+            Some(&contributor),
+            Some(bad),
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(fields_in_error(&body), ["treatment"]);
+        let (status, body) = call(
+            s,
+            Method::POST,
+            "/api/v1/risks",
+            Some(&auditor),
+            Some(risk_body(&sys)),
+        )
+        .await;
+        assert_eq!(status, 403, "{body}");
+        let (_, list) = call(s, Method::GET, "/api/v1/risks", Some(&auditor), None).await;
+        assert_eq!(list["total"], 0);
+
+        // A good risk: levels computed, the SoA control lists it.
+        let (status, risk) = call(
+            s,
+            Method::POST,
+            "/api/v1/risks",
+            Some(&contributor),
+            Some(risk_body(&sys)),
+        )
+        .await;
+        assert_eq!(status, 201, "{risk}");
+        let id = risk["id"].as_str().unwrap().to_owned();
+        assert_eq!(risk["status"]["inherent_level"]["name"], "Critical");
+        assert_eq!(risk["status"]["residual_level"]["name"], "High");
+        assert_eq!(risk["status"]["must_treat"], true);
+        let (_, control) = call(
+            s,
+            Method::GET,
+            "/api/v1/soa/controls/A.7.4",
+            Some(&auditor),
+            None,
+        )
+        .await;
+        assert_eq!(control["risk_ids"], json!([id]));
+
+        // A second, low risk for the filters.
+        let mut low = risk_body(&sys);
+        low["title"] = json!("Operators over-trust alerts");
+        low["inherent"] = json!({"likelihood": 2, "impact": 2});
+        low["residual"] = Value::Null;
+        low["treatment"] = json!("retain");
+        low["actions"] = json!([]);
+        low["review_due"] = json!("2020-01-01");
+        let (status, body) = call(
+            s,
+            Method::POST,
+            "/api/v1/risks",
+            Some(&contributor),
+            Some(low),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let (_, list) = call(s, Method::GET, "/api/v1/risks", Some(&auditor), None).await;
+        assert_eq!(list["total"], 2);
+        assert_eq!(list["items"][0]["id"], json!(id), "highest level first");
+        let (_, list) = call(
+            s,
+            Method::GET,
+            "/api/v1/risks?overdue=true",
+            Some(&auditor),
+            None,
+        )
+        .await;
+        assert_eq!(list["total"], 1);
+        assert_eq!(list["items"][0]["title"], "Operators over-trust alerts");
+        let (_, list) = call(
+            s,
+            Method::GET,
+            "/api/v1/risks?level=High&q=DETECTOR",
+            Some(&auditor),
+            None,
+        )
+        .await;
+        assert_eq!(list["total"], 1);
+        let (status, body) = call(
+            s,
+            Method::GET,
+            "/api/v1/risks?level=Severe",
+            Some(&auditor),
+            None,
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(fields_in_error(&body), ["level"]);
+
+        // Acceptance: a contributor may not accept a High residual risk; a manager may.
+        let accept = json!({"revision": 1, "rationale": "Within appetite after rebalancing", "expires_on": "2099-01-01"});
+        let (status, body) = call(
+            s,
+            Method::POST,
+            &format!("/api/v1/risks/{id}/acceptance"),
+            Some(&contributor),
+            Some(accept.clone()),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(fields_in_error(&body), ["expires_on", "acceptance.role"]);
+        let accept = json!({"revision": 1, "rationale": "Within appetite after rebalancing", "expires_on": "2027-06-30"});
+        let (status, body) = call(
+            s,
+            Method::POST,
+            &format!("/api/v1/risks/{id}/acceptance"),
+            Some(&contributor),
+            Some(accept.clone()),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(fields_in_error(&body), ["acceptance.role"]);
+        let (status, body) = call(
+            s,
+            Method::POST,
+            &format!("/api/v1/risks/{id}/acceptance"),
+            Some(&manager),
+            Some(accept),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["acceptance"]["role"], "manager");
+        assert_eq!(body["status"]["acceptance"], "current");
+
+        // A stale revision conflicts; a new residual rating withdraws the acceptance.
+        let (status, body) = call(
+            s,
+            Method::PATCH,
+            &format!("/api/v1/risks/{id}"),
+            Some(&contributor),
+            Some(json!({"revision": 1, "owner": "CTO"})),
+        )
+        .await;
+        assert_eq!(status, 409, "{body}");
+        let (status, body) = call(
+            s,
+            Method::PATCH,
+            &format!("/api/v1/risks/{id}"),
+            Some(&contributor),
+            Some(json!({"revision": 2, "residual": {"likelihood": 1, "impact": 4}, "colour": "x"})),
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(fields_in_error(&body), ["colour"]);
+        let (status, body) = call(
+            s,
+            Method::PATCH,
+            &format!("/api/v1/risks/{id}"),
+            Some(&contributor),
+            Some(json!({"revision": 2, "residual": {"likelihood": 1, "impact": 4}})),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["acceptance"], Value::Null);
+        assert_eq!(body["revision"], 3);
+
+        // History, files, heat map.
+        let (_, history) = call(
+            s,
+            Method::GET,
+            &format!("/api/v1/risks/{id}/history"),
+            Some(&auditor),
+            None,
+        )
+        .await;
+        assert_eq!(history["total"], 3);
+        let response = s
+            .request(Method::GET, "/api/v1/risks/export?format=csv")
+            .bearer_auth(&auditor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let text = response.text().await.unwrap();
+        assert_eq!(text.matches("\r\n").count(), 3, "a header and two risks: {text}");
+        assert!(text.contains("Person detector"), "system names, not ids");
+        let (status, body) = call(
+            s,
+            Method::GET,
+            "/api/v1/risks/export?format=pdf",
+            Some(&auditor),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, fields_in_error(&body)),
+            (400, vec!["format".to_owned()])
+        );
+        let response = s
+            .request(Method::GET, "/api/v1/risks/heat-map?basis=inherent")
+            .bearer_auth(&auditor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers()["content-type"].to_str().unwrap(),
+            "image/svg+xml"
+        );
+        let svg = response.text().await.unwrap();
+        assert!(svg.contains("Inherent risk: 2 risks"), "{svg}");
+
+        // The system is named by risks, so it stays; deleting the risk unlinks the SoA.
+        let (status, _) = call(
+            s,
+            Method::DELETE,
+            &format!("/api/v1/systems/{sys}"),
+            Some(&contributor),
+            None,
+        )
+        .await;
+        assert_eq!(status, 409);
+        let (status, _) = call(
+            s,
+            Method::DELETE,
+            &format!("/api/v1/risks/{id}?revision=3"),
+            Some(&contributor),
+            None,
+        )
+        .await;
+        assert_eq!(status, 204);
+        let (_, control) = call(
+            s,
+            Method::GET,
+            "/api/v1/soa/controls/A.7.4",
+            Some(&auditor),
+            None,
+        )
+        .await;
+        assert_eq!(control["risk_ids"], json!([]));
+        let (status, _) = call(
+            s,
+            Method::GET,
+            &format!("/api/v1/risks/{id}"),
+            Some(&auditor),
+            None,
+        )
+        .await;
+        assert_eq!(status, 404);
+    }
+}
