@@ -1113,8 +1113,8 @@ pub fn classify(answers: &Answers) -> Result<Classification, ValidationErrors> {
     if high_risk {
         selected.add("value-chain.responsibilities");
         let annex_iii = !areas.is_empty();
-        // Every Annex III area but critical infrastructure decides about people (Art. 26(11),
-        // Art. 27, Art. 49(3), Art. 86 leave point 2 out).
+        // Art. 27, Art. 49(3) and Art. 86 leave out critical infrastructure (Annex III point 2),
+        // whose safety components make no decisions about people (Art. 26(11)).
         let people = areas
             .iter()
             .any(|area| *area != AnnexIiiArea::CriticalInfrastructure);
