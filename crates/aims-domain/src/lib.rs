@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod decision;
+pub mod eu_ai_act;
 pub mod history;
 pub mod inventory;
 pub mod listing;
