@@ -639,3 +639,92 @@ async fn users_accounts_and_tokens() -> Result<()> {
     ensure!(ui.text("table.data").await?.contains("Revoked"));
     ui.finish().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_risk_is_rated_treated_and_accepted_through_the_pages() -> Result<()> {
+    let ui = ui_or_skip!();
+    ui.add_system("Person <b>detector</b>", Some(Criticality::High))
+        .await?;
+    ui.add_user("carl", Role::Contributor).await?;
+    ui.add_user("maria", Role::Manager).await?;
+    ui.sign_in("carl", PASSWORD).await?;
+    ui.goto("/risks/new").await?;
+    ui.fill("#field-title", "Detector misses people with darker skin")
+        .await?;
+    ui.find("#field-system_ids").await?.click().await?;
+    ui.select("#field-inherent_likelihood", "4").await?;
+    ui.select("#field-inherent_impact", "4").await?;
+    ui.select("#field-treatment", "retain").await?;
+    ui.fill("#field-action-0-title", "Rebalance the training data")
+        .await?;
+    ui.fill("#field-action-0-controls", "A.7.4\nA.99").await?;
+    ui.click_and_wait("form.record-form button[type=submit]")
+        .await?;
+    let summary = ui.text(".error-summary").await?;
+    ensure!(
+        summary.contains("Action 1 controls `A.99` is not an identifier of ISO/IEC 42001"),
+        "summary: {summary}"
+    );
+    ensure!(
+        ui.exists(".error-summary a[href='#field-action-0-controls']")
+            .await?
+    );
+    ui.fill("#field-action-0-controls", "A.7.4").await?;
+    ui.click_and_wait("form.record-form button[type=submit]")
+        .await?;
+    let summary = ui.text(".error-summary").await?;
+    ensure!(
+        summary.contains("Treatment is retain, but open treatment actions remain"),
+        "summary: {summary}"
+    );
+    ui.select("#field-treatment", "modify").await?;
+    ui.select("#field-action-0-status", "done").await?;
+    ui.select("#field-residual_likelihood", "2").await?;
+    ui.select("#field-residual_impact", "4").await?;
+    ui.click_and_wait("form.record-form button[type=submit]")
+        .await?;
+    ensure!(ui.text("h1").await? == "Detector misses people with darker skin");
+    let details = ui.text("dl.details").await?;
+    ensure!(
+        details.contains("Critical") && details.contains("High"),
+        "{details}"
+    );
+    ensure!(
+        details.contains("Person <b>detector</b>"),
+        "the name is shown as text: {details}"
+    );
+    let path = ui.path().await?;
+
+    // A contributor may not accept a High residual risk; the page says who may.
+    ui.fill("#field-rationale", "Within appetite").await?;
+    ui.set_value("#field-expires_on", "2030-12-31").await?;
+    ui.click_and_wait("form.record-form button[type=submit]")
+        .await?;
+    let summary = ui.text(".error-summary").await?;
+    ensure!(
+        summary.contains("may only be accepted by manager or admin"),
+        "{summary}"
+    );
+    ui.sign_out().await?;
+    ui.sign_in("maria", PASSWORD).await?;
+    ui.goto(&path).await?;
+    ui.fill("#field-rationale", "Within appetite after rebalancing")
+        .await?;
+    let in_a_year = (chrono::Utc::now() + chrono::Duration::days(365))
+        .date_naive()
+        .to_string();
+    ui.set_value("#field-expires_on", &in_a_year).await?;
+    ui.click_and_wait("form.record-form button[type=submit]")
+        .await?;
+    ensure!(ui.text(".notice").await?.contains("saved"));
+    ensure!(ui.text("#acceptance + p").await?.contains("accepted"));
+
+    ui.goto("/risks").await?;
+    ensure!(ui.text("#list-count").await?.starts_with("1 of 1 risks"));
+    ensure!(
+        ui.exists("svg rect[fill='#cf222e']").await?,
+        "the heat map is drawn"
+    );
+    ui.screenshot("risk-register").await?;
+    ui.finish().await
+}

@@ -334,7 +334,11 @@ async fn the_register_through_the_api() {
             .unwrap();
         assert_eq!(response.status(), 200);
         let text = response.text().await.unwrap();
-        assert_eq!(text.matches("\r\n").count(), 3, "a header and two risks: {text}");
+        assert_eq!(
+            text.matches("\r\n").count(),
+            3,
+            "a header and two risks: {text}"
+        );
         assert!(text.contains("Person detector"), "system names, not ids");
         let (status, body) = call(
             s,

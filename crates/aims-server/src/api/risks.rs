@@ -240,10 +240,13 @@ async fn view_of(state: &AppState, org: Uuid, risk: Risk) -> ApiResult<RiskView>
 
 /// The rules only the library knows, then the fields' own.
 fn checked(fields: RiskFields) -> ApiResult<RiskFields> {
-    fields.validate()?;
     let library = bundled_library()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the bundled library does not load")))?;
-    check_library(&fields, library)?;
+    let mut errors = fields.validate().err().unwrap_or_default();
+    if let Err(e) = check_library(&fields, library) {
+        errors.0.extend(e.0);
+    }
+    errors.into_result()?;
     Ok(fields)
 }
 
@@ -279,6 +282,24 @@ async fn get_one(
     Ok(Json(view_of(&state, org, risk).await?))
 }
 
+/// Applies a partial update (with the revision read) to a risk and saves it.
+pub(crate) async fn update_risk(
+    state: &AppState,
+    auth: &AuthContext,
+    id: Uuid,
+    patch: serde_json::Map<String, Value>,
+) -> ApiResult<RiskView> {
+    let org = auth.organisation_id();
+    let revision = revision_of(&HeaderMap::new(), patch.get("revision"))?;
+    let current = state.store.risk(org, id).await?;
+    let fields: RiskFields = merge_patch(&current.fields, &patch, &["revision"])?;
+    let risk = state
+        .store
+        .update_risk(&auth.actor(), org, id, revision, checked(fields)?)
+        .await?;
+    view_of(state, org, risk).await
+}
+
 async fn update(
     State(state): State<AppState>,
     Auth(auth): Auth,
@@ -287,21 +308,15 @@ async fn update(
     JsonValue(body): JsonValue,
 ) -> ApiResult<Json<RiskView>> {
     let id = parse_id(&id, "id")?;
-    let org = auth.organisation_id();
-    let Value::Object(patch) = body else {
+    let Value::Object(mut patch) = body else {
         return Err(ApiError::validation(
             "",
             "expected a JSON object of the fields to change",
         ));
     };
     let revision = revision_of(&headers, patch.get("revision"))?;
-    let current = state.store.risk(org, id).await?;
-    let fields: RiskFields = merge_patch(&current.fields, &patch, &["revision"])?;
-    let risk = state
-        .store
-        .update_risk(&auth.actor(), org, id, revision, checked(fields)?)
-        .await?;
-    Ok(Json(view_of(&state, org, risk).await?))
+    patch.insert("revision".into(), Value::from(revision));
+    Ok(Json(update_risk(&state, &auth, id, patch).await?))
 }
 
 #[derive(Debug, Deserialize)]

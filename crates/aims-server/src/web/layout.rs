@@ -30,7 +30,10 @@ pub const SECTIONS: &[Section] = &[
         title: "Planning",
         clauses: "Clause 6, A.5",
         about: "AI risk assessment and treatment, the Statement of Applicability, impact assessments and AI objectives.",
-        links: &[],
+        links: &[
+            ("Risk register", "/risks"),
+            ("Risk criteria", "/risk-criteria"),
+        ],
     },
     Section {
         slug: "support",

@@ -8,6 +8,7 @@ mod inventory;
 mod layout;
 mod ledger;
 mod record_form;
+mod risks;
 mod sections;
 mod signin;
 mod tokens;
@@ -117,6 +118,46 @@ pub fn routes() -> Vec<WebRoute> {
             "/ledger/checkpoint.json",
             Some(Read),
             get(ledger::checkpoint),
+        ),
+        page(Method::GET, "/risks", Some(Read), get(risks::list)),
+        page(Method::GET, "/risks/new", Some(Edit), get(risks::new_form)),
+        page(Method::POST, "/risks/new", Some(Edit), post(risks::create)),
+        page(Method::GET, "/risks/{id}", Some(Read), get(risks::show)),
+        page(
+            Method::GET,
+            "/risks/{id}/edit",
+            Some(Edit),
+            get(risks::edit_form),
+        ),
+        page(
+            Method::POST,
+            "/risks/{id}/edit",
+            Some(Edit),
+            post(risks::update),
+        ),
+        page(
+            Method::POST,
+            "/risks/{id}/accept",
+            Some(Edit),
+            post(risks::accept),
+        ),
+        page(
+            Method::POST,
+            "/risks/{id}/withdraw",
+            Some(Edit),
+            post(risks::withdraw),
+        ),
+        page(
+            Method::POST,
+            "/risks/{id}/delete",
+            Some(Edit),
+            post(risks::remove),
+        ),
+        page(
+            Method::GET,
+            "/risk-criteria",
+            Some(Read),
+            get(risks::criteria),
         ),
         page(Method::GET, "/tokens", Some(Read), get(tokens::list)),
         page(Method::POST, "/tokens", Some(Read), post(tokens::create)),
