@@ -3,6 +3,8 @@
 //!
 //! ISO/IEC 42001 is always checked. NIST AI RMF, the EU AI Act and the crosswalks are
 //! written separately; their checks run when their files exist and say so when skipped.
+//! The risk-source taxonomy and the assessment templates are checked for the ids the rest
+//! of aims relies on.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -319,5 +321,64 @@ fn every_crosswalk_reference_resolves() {
             assert!(source.node(&m.source).is_some(), "{}: {}", cw.id, m.source);
             assert!(target.node(&m.target).is_some(), "{}: {}", cw.id, m.target);
         }
+    }
+}
+
+/// The risk sources the register relies on, with the Annex C item each relates to (C.2.x:
+/// an objective of Annex C; C.3.x: one of its risk sources), or none.
+const RISK_SOURCES: &[(&str, Option<&str>)] = &[
+    ("fairness", Some("C.2.5")),
+    ("transparency", Some("C.3.2")),
+    ("explainability", Some("C.3.2")),
+    ("privacy", Some("C.2.7")),
+    ("safety", Some("C.2.9")),
+    ("security", Some("C.2.10")),
+    ("robustness", Some("C.2.8")),
+    ("accountability", Some("C.2.1")),
+    ("data-quality", Some("C.3.4")),
+    ("data-collection", Some("C.3.4")),
+    ("lack-of-expertise", Some("C.2.2")),
+    ("environmental-impact", Some("C.2.4")),
+    ("maintainability", Some("C.2.6")),
+    ("misuse", None),
+    ("third-party-components", None),
+    ("complexity-of-environment", Some("C.3.1")),
+    ("level-of-automation", Some("C.3.3")),
+    ("system-hardware", Some("C.3.5")),
+    ("system-life-cycle", Some("C.3.6")),
+    ("technology-readiness", Some("C.3.7")),
+];
+
+#[test]
+fn the_risk_source_taxonomy_covers_annex_c_and_more() {
+    let library = library();
+    let ids: Vec<&str> = library.all_risk_sources().map(|s| s.id.as_str()).collect();
+    let expected: Vec<&str> = RISK_SOURCES.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, expected);
+    let taxonomy = &library.risk_sources[0];
+    assert_eq!(taxonomy.id, "aims-ai-risk-sources");
+    for (id, annex_c) in RISK_SOURCES {
+        let source = library.risk_source(id).expect("listed above");
+        assert_eq!(source.annex_c.as_deref(), *annex_c, "{id}");
+        assert!(
+            source.description.split_whitespace().count() >= 15,
+            "{id}: the description says too little"
+        );
+        assert!(
+            (2..=3).contains(&source.examples.len()),
+            "{id}: {} examples",
+            source.examples.len()
+        );
+        assert!(source.category.is_some(), "{id} has no category");
+    }
+    // Every risk source of Annex C (C.3.1 to C.3.7) has at least one source here.
+    for item in 1..=7 {
+        let reference = format!("C.3.{item}");
+        assert!(
+            library
+                .all_risk_sources()
+                .any(|s| s.annex_c.as_deref() == Some(reference.as_str())),
+            "{reference} is not covered"
+        );
     }
 }
