@@ -8,6 +8,19 @@
 //! ([`AssessmentTemplate::check_answers`], [`AssessmentTemplate::evaluate`]): pure functions,
 //! so that the server and the CLI judge an assessment the same way.
 //!
+//! ```
+//! let library = aims_library::bundled()?;
+//! let fria = library.template("eu-fria").expect("bundled");
+//! let answers: aims_library::Answers =
+//!     serde_json::from_value(serde_json::json!({"can-override": false, "harm-severity": 2}))
+//!         .expect("an object");
+//! assert!(fria.check_answers(&answers).is_empty());
+//! let outcome = fria.evaluate(&answers);
+//! assert_eq!(outcome.level, "high");
+//! assert_eq!(outcome.reasons[0].question_id, "can-override");
+//! # Ok::<(), aims_library::LoadError>(())
+//! ```
+//!
 //! Everything here is plain data and files: no HTTP, no database. Loading is all-or-nothing
 //! and returns a new [`Library`]; validation reports every problem as
 //! `file:line: field: message`.

@@ -808,3 +808,46 @@ fn template_ids_are_unique_in_a_layer_and_replaced_by_a_later_one() {
     assert_eq!(library.templates.len(), 1);
     assert_eq!(library.templates[0].name, "Renamed");
 }
+
+/// The YAML examples of `docs/library-format.md` for the two newer formats are valid files,
+/// so that the documentation cannot drift from the format.
+#[test]
+fn the_documented_examples_load() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/library-format.md"),
+    )
+    .expect("docs/library-format.md");
+    let blocks: Vec<&str> = doc
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .collect();
+    let example = |format: &str| -> Source {
+        let text = blocks
+            .iter()
+            .find(|b| b.starts_with(&format!("format: {format}")))
+            .unwrap_or_else(|| panic!("no example of {format}"));
+        source(&format!("{format}.yaml"), text)
+    };
+    let template = example("aims-assessment-template/1");
+    let taxonomy = example("aims-risk-sources/1");
+    let library = match load_layers(&[vec![template, taxonomy]]) {
+        Ok(library) => library,
+        Err(err) => panic!("{err}"),
+    };
+    let t = library
+        .template("impact-individuals-groups")
+        .expect("the example template");
+    assert_eq!(t.questions().count(), 4);
+    let outcome = t.evaluate(&answers(json!({
+        "decision-role": "automatic",
+        "harm-severity": 4,
+    })));
+    assert_eq!(outcome.level, "very-high");
+    assert_eq!(
+        library
+            .risk_source("data-quality")
+            .and_then(|s| s.annex_c.as_deref()),
+        Some("C.3.4")
+    );
+}
