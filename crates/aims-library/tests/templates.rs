@@ -851,3 +851,32 @@ fn the_documented_examples_load() {
         Some("C.3.4")
     );
 }
+
+#[test]
+fn counts_and_integers_are_bounded() {
+    let mut text = format!("{HEADER}sections:\n  - id: s\n    title: S\n    questions:\n");
+    for i in 0..501 {
+        text.push_str(&format!(
+            "      - {{id: q{i}, text: Question {i}, kind: text}}\n"
+        ));
+    }
+    assert_problems(
+        &[("t.yaml", &text)],
+        &["t.yaml:8: sections: 501 questions; at most 500 are allowed"],
+    );
+    let text = format!(
+        "{HEADER}sections:
+  - id: s
+    title: S
+    questions:
+      - id: r
+        text: R
+        kind: scale
+        scale: {{min: 1, max: 99999999999999999999}}
+"
+    );
+    assert_problems(
+        &[("t.yaml", &text)],
+        &["t.yaml:14: sections[0].questions[0].scale.max: `99999999999999999999` is too large"],
+    );
+}

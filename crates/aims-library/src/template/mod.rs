@@ -9,7 +9,7 @@
 
 pub(crate) mod decode;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -285,8 +285,10 @@ impl AssessmentTemplate {
                 });
             }
         }
+        // Answers come from outside and may hold many keys: look ids up in a set.
+        let ids: HashSet<&str> = self.questions().map(|q| q.id.as_str()).collect();
         for key in answers.keys() {
-            if self.question(key).is_none() {
+            if !ids.contains(key.as_str()) {
                 problems.push(AnswerProblem {
                     question: key.clone(),
                     message: format!("no question of template `{}` has this id", self.id),
@@ -334,8 +336,8 @@ impl AssessmentTemplate {
                 });
             }
         }
-        // A level the template does not declare cannot come from a loaded template; rank it
-        // lowest rather than trust it.
+        // A level the template does not declare cannot come from a loaded template, only from
+        // one built by hand: drop it rather than guess where it ranks.
         reasons.retain(|r| self.level_rank(&r.level).is_some());
         reasons.sort_by_key(|r| std::cmp::Reverse(self.level_rank(&r.level)));
         let level = reasons
