@@ -1,5 +1,5 @@
 //! Embeds the bundled library (`library/` at the repository root) into the crate, so that
-//! the `aims` binary has its frameworks wherever it runs. The list of files is generated
+//! the `aims` binary has its frameworks, risk sources and templates wherever it runs. The list of files is generated
 //! because the folder's contents change without this crate's code changing.
 
 use std::env;
@@ -13,7 +13,7 @@ fn main() {
     let mut code = String::from(
         "/// Bundled files: (path relative to `library/`, text).\npub(crate) static BUNDLED: &[(&str, &str)] = &[\n",
     );
-    for sub in ["frameworks", "crosswalks"] {
+    for sub in ["frameworks", "crosswalks", "risk-sources", "templates"] {
         let dir = library.join(sub);
         // Re-run when files are added or removed, and when any of them changes.
         println!("cargo:rerun-if-changed={}", dir.display());

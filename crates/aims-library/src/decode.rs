@@ -227,7 +227,7 @@ pub fn list<'v>(ctx: &mut Ctx<'_>, value: &'v Value, path: &str) -> Option<&'v [
     }
 }
 
-fn string_list(ctx: &mut Ctx<'_>, value: &Value, path: &str, lines: &mut Lines) -> Vec<String> {
+pub fn string_list(ctx: &mut Ctx<'_>, value: &Value, path: &str, lines: &mut Lines) -> Vec<String> {
     let mut out = Vec::new();
     for (i, item) in list(ctx, value, path)
         .unwrap_or_default()
@@ -241,6 +241,38 @@ fn string_list(ctx: &mut Ctx<'_>, value: &Value, path: &str, lines: &mut Lines) 
         }
     }
     out
+}
+
+/// An integer field (decimal, `0x` hex or `0o` octal, as YAML 1.2 reads them), within `i64`.
+pub fn integer(ctx: &mut Ctx<'_>, value: &Value, path: &str) -> Option<i64> {
+    if let Kind::Scalar { text, plain } = &value.kind
+        && resolve(text, *plain) == ScalarType::Int
+    {
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.strip_prefix('+').unwrap_or(text)),
+        };
+        let parsed = if let Some(hex) = digits.strip_prefix("0x") {
+            i64::from_str_radix(hex, 16)
+        } else if let Some(oct) = digits.strip_prefix("0o") {
+            i64::from_str_radix(oct, 8)
+        } else {
+            digits.parse::<i64>()
+        };
+        return match parsed {
+            Ok(n) => Some(if negative { -n } else { n }),
+            Err(_) => {
+                ctx.report(value.line, path, format!("`{text}` is too large"));
+                None
+            }
+        };
+    }
+    ctx.report(
+        value.line,
+        path,
+        format!("expected an integer, found {}", describe(value)),
+    );
+    None
 }
 
 /// Reads the `format` key that says what a file is.
@@ -402,11 +434,16 @@ pub fn valid_id(id: &str) -> bool {
         && bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-'))
 }
 
-fn check_id(ctx: &mut Ctx<'_>, id: &str, lines: &Lines) {
+pub fn check_id(ctx: &mut Ctx<'_>, id: &str, lines: &Lines) {
+    check_id_at(ctx, lines, "id", id);
+}
+
+/// [`valid_id`] for any field that holds an id: a question id, an option value, a level.
+pub fn check_id_at(ctx: &mut Ctx<'_>, lines: &Lines, path: &str, id: &str) {
     if !id.is_empty() && !valid_id(id) {
         ctx.report(
-            lines.at("id"),
-            "id",
+            lines.at(path),
+            path,
             format!(
                 "`{id}` is not a valid id: use lower-case letters, digits, `.` and `-`, starting with a letter or digit"
             ),
@@ -414,7 +451,7 @@ fn check_id(ctx: &mut Ctx<'_>, id: &str, lines: &Lines) {
     }
 }
 
-fn check_length(ctx: &mut Ctx<'_>, lines: &Lines, path: &str, text: &str) {
+pub fn check_length(ctx: &mut Ctx<'_>, lines: &Lines, path: &str, text: &str) {
     let chars = text.chars().count();
     if chars > MAX_TEXT {
         ctx.report(

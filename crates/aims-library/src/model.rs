@@ -1,5 +1,7 @@
 //! The library's values: frameworks with their nodes, crosswalks with their mappings, and the
 //! lookups the rest of aims needs (a node by ref, children, roots, depth, mappings of a node).
+//! Risk-source taxonomies and assessment templates have their own modules
+//! (`risk_sources.rs`, `template/`); the [`Library`] holds them all.
 //!
 //! Values are plain data with public fields; they are only built by the loader (which has
 //! checked every rule of `docs/library-format.md`) or by a caller who takes that duty. Lookups
@@ -10,6 +12,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+use crate::risk_sources::{RiskSource, RiskSources};
+use crate::template::AssessmentTemplate;
 
 /// One standard, regulation or framework, as a tree of nodes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -189,11 +194,17 @@ pub struct Mapping {
     pub rationale: Option<String>,
 }
 
-/// Every framework and crosswalk loaded, all checked against each other.
+/// Every framework, crosswalk, risk-source taxonomy and assessment template loaded, all
+/// checked against each other.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Library {
     pub frameworks: Vec<Framework>,
     pub crosswalks: Vec<Crosswalk>,
+    /// Source ids are unique across all taxonomies.
+    #[serde(default)]
+    pub risk_sources: Vec<RiskSources>,
+    #[serde(default)]
+    pub templates: Vec<AssessmentTemplate>,
 }
 
 /// A mapping seen from one node: the node on the other side, and the relation read from this
@@ -214,6 +225,21 @@ impl Library {
 
     pub fn crosswalk(&self, id: &str) -> Option<&Crosswalk> {
         self.crosswalks.iter().find(|c| c.id == id)
+    }
+
+    /// A risk source by its id, whichever taxonomy holds it.
+    pub fn risk_source(&self, id: &str) -> Option<&RiskSource> {
+        self.all_risk_sources().find(|s| s.id == id)
+    }
+
+    /// Every risk source of every taxonomy, in load order.
+    pub fn all_risk_sources(&self) -> impl Iterator<Item = &RiskSource> {
+        self.risk_sources.iter().flat_map(|t| t.sources.iter())
+    }
+
+    /// An assessment template by id.
+    pub fn template(&self, id: &str) -> Option<&AssessmentTemplate> {
+        self.templates.iter().find(|t| t.id == id)
     }
 
     /// A node of a framework, by framework id and ref.
@@ -249,20 +275,22 @@ impl Library {
         out
     }
 
-    /// Replaces frameworks and crosswalks of the same id and adds the others: how a user's
-    /// folder overrides the bundled library.
+    /// Replaces frameworks, crosswalks, taxonomies and templates of the same id and adds the
+    /// others: how a user's folder overrides the bundled library.
     pub(crate) fn overlay(&mut self, other: Library) {
-        for framework in other.frameworks {
-            match self.frameworks.iter_mut().find(|f| f.id == framework.id) {
-                Some(slot) => *slot = framework,
-                None => self.frameworks.push(framework),
-            }
-        }
-        for crosswalk in other.crosswalks {
-            match self.crosswalks.iter_mut().find(|c| c.id == crosswalk.id) {
-                Some(slot) => *slot = crosswalk,
-                None => self.crosswalks.push(crosswalk),
-            }
+        replace_or_add(&mut self.frameworks, other.frameworks, |f| &f.id);
+        replace_or_add(&mut self.crosswalks, other.crosswalks, |c| &c.id);
+        replace_or_add(&mut self.risk_sources, other.risk_sources, |t| &t.id);
+        replace_or_add(&mut self.templates, other.templates, |t| &t.id);
+    }
+}
+
+/// Puts each new item in the place of the item with its id, or at the end.
+fn replace_or_add<T>(items: &mut Vec<T>, new: Vec<T>, id: impl Fn(&T) -> &String) {
+    for item in new {
+        match items.iter_mut().find(|old| id(old) == id(&item)) {
+            Some(slot) => *slot = item,
+            None => items.push(item),
         }
     }
 }

@@ -3,11 +3,17 @@
 //!
 //! ISO/IEC 42001 is always checked. NIST AI RMF, the EU AI Act and the crosswalks are
 //! written separately; their checks run when their files exist and say so when skipped.
+//! The risk-source taxonomy and the assessment templates are checked for the ids the rest
+//! of aims relies on.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use aims_library::{Framework, Library, NodeKind, bundled, load_dir};
+use aims_library::{
+    Answers, AssessmentTemplate, Expected, Framework, Library, NodeKind, QuestionKind, Test,
+    bundled, load_dir,
+};
+use serde_json::json;
 
 fn library_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../library")
@@ -320,4 +326,292 @@ fn every_crosswalk_reference_resolves() {
             assert!(target.node(&m.target).is_some(), "{}: {}", cw.id, m.target);
         }
     }
+}
+
+/// The risk sources the register relies on, with the Annex C item each relates to (C.2.x:
+/// an objective of Annex C; C.3.x: one of its risk sources), or none.
+const RISK_SOURCES: &[(&str, Option<&str>)] = &[
+    ("fairness", Some("C.2.5")),
+    ("transparency", Some("C.3.2")),
+    ("explainability", Some("C.3.2")),
+    ("privacy", Some("C.2.7")),
+    ("safety", Some("C.2.9")),
+    ("security", Some("C.2.10")),
+    ("robustness", Some("C.2.8")),
+    ("accountability", Some("C.2.1")),
+    ("data-quality", Some("C.3.4")),
+    ("data-collection", Some("C.3.4")),
+    ("lack-of-expertise", Some("C.2.2")),
+    ("environmental-impact", Some("C.2.4")),
+    ("maintainability", Some("C.2.6")),
+    ("misuse", None),
+    ("third-party-components", None),
+    ("complexity-of-environment", Some("C.3.1")),
+    ("level-of-automation", Some("C.3.3")),
+    ("system-hardware", Some("C.3.5")),
+    ("system-life-cycle", Some("C.3.6")),
+    ("technology-readiness", Some("C.3.7")),
+];
+
+#[test]
+fn the_risk_source_taxonomy_covers_annex_c_and_more() {
+    let library = library();
+    let ids: Vec<&str> = library.all_risk_sources().map(|s| s.id.as_str()).collect();
+    let expected: Vec<&str> = RISK_SOURCES.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, expected);
+    let taxonomy = &library.risk_sources[0];
+    assert_eq!(taxonomy.id, "aims-ai-risk-sources");
+    for (id, annex_c) in RISK_SOURCES {
+        let source = library.risk_source(id).expect("listed above");
+        assert_eq!(source.annex_c.as_deref(), *annex_c, "{id}");
+        assert!(
+            source.description.split_whitespace().count() >= 15,
+            "{id}: the description says too little"
+        );
+        assert!(
+            (2..=3).contains(&source.examples.len()),
+            "{id}: {} examples",
+            source.examples.len()
+        );
+        assert!(source.category.is_some(), "{id} has no category");
+    }
+    // Every risk source of Annex C (C.3.1 to C.3.7) has at least one source here.
+    for item in 1..=7 {
+        let reference = format!("C.3.{item}");
+        assert!(
+            library
+                .all_risk_sources()
+                .any(|s| s.annex_c.as_deref() == Some(reference.as_str())),
+            "{reference} is not covered"
+        );
+    }
+}
+
+/// The bundled templates, by id, with their section ids in order.
+const TEMPLATES: &[(&str, &[&str])] = &[
+    (
+        "eu-fria",
+        &[
+            "scope",
+            "processes",
+            "period",
+            "persons",
+            "risks",
+            "oversight",
+            "materialisation",
+            "notification",
+        ],
+    ),
+    (
+        "impact-individuals-groups",
+        &[
+            "context",
+            "rights",
+            "safety",
+            "privacy",
+            "agency",
+            "contestability",
+            "vulnerable",
+            "conclusion",
+        ],
+    ),
+    (
+        "impact-societal",
+        &[
+            "reach",
+            "environment",
+            "democracy",
+            "information",
+            "labour",
+            "power",
+            "conclusion",
+        ],
+    ),
+];
+
+fn bundled_template<'a>(library: &'a Library, id: &str) -> &'a AssessmentTemplate {
+    library
+        .template(id)
+        .unwrap_or_else(|| panic!("template {id} missing"))
+}
+
+#[test]
+fn the_bundled_templates_are_complete_questionnaires() {
+    let library = library();
+    let ids: Vec<&str> = library.templates.iter().map(|t| t.id.as_str()).collect();
+    let expected: Vec<&str> = TEMPLATES.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, expected);
+    for (id, sections) in TEMPLATES {
+        let template = bundled_template(&library, id);
+        assert_eq!(
+            template.levels,
+            ["low", "medium", "high", "very-high"],
+            "{id}"
+        );
+        let section_ids: Vec<&str> = template.sections.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(section_ids, *sections, "{id}");
+        let questions: Vec<_> = template.questions().collect();
+        assert!(
+            (12..=25).contains(&questions.len()),
+            "{id}: {} questions",
+            questions.len()
+        );
+        let guided = questions.iter().filter(|q| q.guidance.is_some()).count();
+        assert!(
+            guided * 10 >= questions.len() * 9,
+            "{id}: only {guided} of {} questions have guidance",
+            questions.len()
+        );
+        // Every kind of question is used.
+        for kind in [
+            QuestionKind::Text,
+            QuestionKind::SingleChoice,
+            QuestionKind::MultipleChoice,
+            QuestionKind::Scale,
+            QuestionKind::YesNo,
+        ] {
+            assert!(questions.iter().any(|q| q.kind == kind), "{id}: no {kind}");
+        }
+        assert!(!template.rules.is_empty(), "{id} has no rules");
+        // With nothing answered, nothing is raised.
+        let outcome = template.evaluate(&Answers::new());
+        assert_eq!(outcome.level, "low", "{id}");
+        assert!(outcome.reasons.is_empty(), "{id}");
+    }
+}
+
+#[test]
+fn every_rule_of_the_bundled_templates_can_fire() {
+    let library = library();
+    for template in &library.templates {
+        for (i, rule) in template.rules.iter().enumerate() {
+            let mut answers = Answers::new();
+            for condition in &rule.when {
+                let answer = match &condition.test {
+                    Test::Equals(Expected::Bool(b)) => json!(b),
+                    Test::Equals(Expected::Value(v)) => json!(v),
+                    Test::Includes(v) => json!([v]),
+                    Test::AtLeast(n) => json!(n),
+                };
+                answers.insert(condition.question.clone(), answer);
+            }
+            assert_eq!(
+                template.check_answers(&answers),
+                [],
+                "{} rule {i}",
+                template.id
+            );
+            let outcome = template.evaluate(&answers);
+            assert!(
+                outcome
+                    .reasons
+                    .iter()
+                    .any(|r| r.rule == Some(i) && r.text == rule.reason),
+                "{} rule {i} did not fire",
+                template.id
+            );
+            assert!(
+                template.level_rank(&outcome.level) >= template.level_rank(&rule.level),
+                "{} rule {i}",
+                template.id
+            );
+        }
+    }
+}
+
+#[test]
+fn the_bundled_templates_derive_levels_from_real_answers() {
+    let library = library();
+    let answers =
+        |value: serde_json::Value| -> Answers { serde_json::from_value(value).expect("object") };
+
+    let people = bundled_template(&library, "impact-individuals-groups");
+    let careful = answers(json!({
+        "intended-purpose": "Suggests reading material to library visitors.",
+        "decision-role": "no-decisions",
+        "effect-significance": "minor",
+        "people-affected": "under-1000",
+        "rights-affected": ["none"],
+        "protected-characteristics": false,
+        "group-performance": "no-gap",
+        "can-stop": true,
+    }));
+    assert_eq!(people.check_answers(&careful), []);
+    assert_eq!(people.evaluate(&careful).level, "low");
+    let automated = answers(json!({
+        "decision-role": "automatic",
+        "effect-significance": "significant",
+        "harm-severity": 3,
+    }));
+    let outcome = people.evaluate(&automated);
+    assert_eq!(outcome.level, "very-high");
+    assert_eq!(outcome.reasons[0].rule, Some(0));
+    assert_eq!(outcome.reasons[0].question_id, "decision-role");
+    let explained: Vec<(&str, &str)> = outcome
+        .reasons
+        .iter()
+        .map(|r| (r.question_id.as_str(), r.level.as_str()))
+        .collect();
+    assert_eq!(
+        explained,
+        [
+            ("decision-role", "very-high"),
+            ("decision-role", "high"),
+            ("effect-significance", "high"),
+            ("harm-severity", "medium"),
+        ]
+    );
+    let missing: Vec<&str> = people
+        .missing_required(&automated)
+        .iter()
+        .map(|q| q.id.as_str())
+        .collect();
+    assert!(missing.contains(&"intended-purpose"), "{missing:?}");
+    assert!(
+        !missing.contains(&"reviewer-notes"),
+        "optional question listed"
+    );
+
+    let society = bundled_template(&library, "impact-societal");
+    let deepfakes = answers(json!({"realistic-media": true, "marking": "not-marked"}));
+    let outcome = society.evaluate(&deepfakes);
+    assert_eq!(outcome.level, "very-high");
+    assert_eq!(outcome.reasons[0].question_id, "realistic-media");
+    assert_eq!(
+        society
+            .evaluate(&answers(json!({"marking": "both", "reach": "local"})))
+            .level,
+        "medium"
+    );
+
+    let fria = bundled_template(&library, "eu-fria");
+    let bad = answers(json!({"harm-likelihood": 6, "annex-iii-area": "critical-infrastructure"}));
+    let problems: Vec<String> = fria
+        .check_answers(&bad)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            "annex-iii-area: `critical-infrastructure` is not an option; expected one of: biometrics, education, employment, essential-services, law-enforcement, migration, justice-democracy",
+            "harm-likelihood: expected an integer from 1 to 5, found 6",
+        ]
+    );
+    let outcome = fria.evaluate(&answers(json!({
+        "annex-iii-area": "employment",
+        "harm-likelihood": 4,
+        "harm-severity": 4,
+        "can-override": true,
+    })));
+    assert_eq!(outcome.level, "very-high");
+    assert_eq!(
+        outcome.reasons[0].text,
+        "The most serious harm is both likely and severe."
+    );
+    assert_eq!(
+        fria.evaluate(&answers(json!({"can-override": false})))
+            .level,
+        "high"
+    );
 }

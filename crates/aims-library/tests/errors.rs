@@ -94,13 +94,13 @@ fn bad_enum_values_list_the_allowed_ones() {
     assert_problems(
         &[("f.yaml", text)],
         &[
-            "f.yaml:1: format: unknown format `aims-framework/2`; allowed: aims-framework/1, aims-crosswalk/1",
+            "f.yaml:1: format: unknown format `aims-framework/2`; allowed: aims-framework/1, aims-crosswalk/1, aims-risk-sources/1, aims-assessment-template/1",
         ],
     );
     assert_problems(
         &[("f.yaml", "id: x\n")],
         &[
-            "f.yaml:1: format: missing required key; every library file starts with `format: aims-framework/1` or `format: aims-crosswalk/1`",
+            "f.yaml:1: format: missing required key; every library file starts with `format:` and one of: aims-framework/1, aims-crosswalk/1, aims-risk-sources/1, aims-assessment-template/1",
         ],
     );
     assert_problems(
@@ -331,7 +331,7 @@ fn validate_reports_file_level_problems() {
     assert_eq!(
         found,
         [format!(
-            "{}: not a library folder: it has neither a frameworks/ nor a crosswalks/ folder",
+            "{}: not a library folder: it has none of frameworks/, crosswalks/, risk-sources/, templates/",
             dir.path().display()
         )]
     );
