@@ -33,10 +33,25 @@ impl RiskView {
     }
 }
 
-/// Checks what only the library knows: every control link names an assessable node of a
-/// framework of the library.
+/// Checks what only the library knows: every risk source is in its taxonomy, and every
+/// control link names an assessable node of one of its frameworks.
 pub fn check_library(fields: &RiskFields, library: &Library) -> Result<(), ValidationErrors> {
     let mut errors = ValidationErrors::new();
+    for (i, source) in fields.sources.iter().enumerate() {
+        if library.risk_source(source).is_none() {
+            errors.add(
+                format!("sources[{i}]"),
+                format!(
+                    "`{source}` is not a risk source of the library; known: {}",
+                    library
+                        .all_risk_sources()
+                        .map(|s| s.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+    }
     for (i, action) in fields.actions.iter().enumerate() {
         for (j, link) in action.controls.iter().enumerate() {
             let field = format!("actions[{i}].controls[{j}]");

@@ -123,6 +123,7 @@ async fn the_register_through_the_api() {
         let mut bad = risk_body(&sys);
         bad["inherent"] = json!({"likelihood": 7, "impact": 4});
         bad["actions"][0]["controls"][0]["ref"] = json!("A.99");
+        bad["sources"] = json!(["fairness", "vibes"]);
         let (status, body) = call(
             s,
             Method::POST,
@@ -132,7 +133,19 @@ async fn the_register_through_the_api() {
         )
         .await;
         assert_eq!(status, 400, "{body}");
-        assert_eq!(fields_in_error(&body), ["actions[0].controls[0].ref"]);
+        assert_eq!(
+            fields_in_error(&body),
+            ["sources[1]", "actions[0].controls[0].ref"]
+        );
+        let (_, sources) = call(s, Method::GET, "/api/v1/risk-sources", Some(&auditor), None).await;
+        assert!(sources["total"].as_u64().unwrap() >= 13);
+        assert!(
+            sources["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["id"] == "fairness")
+        );
         let mut bad = risk_body(&sys);
         bad["inherent"] = json!({"likelihood": 7, "impact": 4});
         let (status, body) = call(

@@ -291,3 +291,22 @@ mappings:
     );
     assert_eq!(stdout(&out), expected);
 }
+
+#[test]
+fn validate_names_templates_and_risk_sources_in_files_and_folders() {
+    let library = bundled_library();
+    let out = aims(&library, &["library", "validate", "templates/eu-fria.yaml"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        "templates/eu-fria.yaml: valid: assessment template `eu-fria` (25 questions)"
+    );
+    let out = aims(&library, &["library", "validate", "."]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(
+        stdout(&out)
+            .contains("1 risk source list (20 sources), 3 assessment templates (72 questions)"),
+        "{}",
+        stdout(&out)
+    );
+}

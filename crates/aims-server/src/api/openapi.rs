@@ -516,6 +516,8 @@ fn add_risks(s: &mut Map<String, Value>) {
     add::<RiskCriteriaInfo>(s);
     add::<SetRiskCriteria>(s);
     add::<AcceptRiskRequest>(s);
+    add::<RiskSourceInfo>(s);
+    add::<RiskSourceList>(s);
     let mut patch = s.get("RiskFields").cloned().unwrap_or(Value::Null);
     if let Some(props) = patch["properties"].as_object_mut() {
         props.insert(

@@ -32,6 +32,7 @@ use crate::state::AppState;
 pub(super) fn routes() -> Vec<ApiRoute> {
     use Permission::*;
     vec![
+        route(Method::GET, "/risk-sources", Some(Read), doc("listRiskSources", "risks", "The library's taxonomy of AI risk sources: the ids a risk's `sources` may hold").ok(200, "RiskSourceList"), get(risk_sources)),
         route(Method::GET, "/risk-criteria", Some(Read), doc("getRiskCriteria", "risks", "The organisation's risk criteria: likelihood and impact scales, levels and their colours, the treatment threshold and who may accept each level (defaults until saved, revision 0)").ok(200, "RiskCriteriaInfo"), get(get_criteria)),
         route(
             Method::PUT,
@@ -133,6 +134,44 @@ pub struct SetRiskCriteria {
     /// The revision read; 0 when replacing the defaults.
     pub revision: i64,
     pub criteria: RiskCriteria,
+}
+
+/// One source of AI risk from the library.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RiskSourceInfo {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub category: Option<String>,
+    pub examples: Vec<String>,
+    /// The ISO/IEC 42001 Annex C item it relates to, such as `C.3.4`.
+    pub annex_c: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RiskSourceList {
+    pub items: Vec<RiskSourceInfo>,
+    pub total: u64,
+}
+
+async fn risk_sources(Auth(_auth): Auth) -> ApiResult<Json<RiskSourceList>> {
+    let library = bundled_library()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the bundled library does not load")))?;
+    let items: Vec<RiskSourceInfo> = library
+        .all_risk_sources()
+        .map(|s| RiskSourceInfo {
+            id: s.id.clone(),
+            title: s.title.clone(),
+            description: s.description.clone(),
+            category: s.category.clone(),
+            examples: s.examples.clone(),
+            annex_c: s.annex_c.clone(),
+        })
+        .collect();
+    Ok(Json(RiskSourceList {
+        total: items.len() as u64,
+        items,
+    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

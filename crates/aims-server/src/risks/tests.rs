@@ -166,7 +166,9 @@ fn filters_check_their_values_and_combine() {
 fn control_links_must_name_assessable_nodes_of_the_library() {
     let library = aims_library::bundled().unwrap();
     let mut fields = risk("x", (1, 1), None).fields;
+    fields.sources = vec!["fairness".into(), "data-quality".into()];
     check_library(&fields, &library).unwrap();
+    fields.sources.push("vibes".into());
     fields.actions[0].controls = vec![
         serde_json::from_value(json!({"framework_id": "nope", "ref": "A.7.4"})).unwrap(),
         serde_json::from_value(json!({"framework_id": "iso-iec-42001-2023", "ref": "A.99"}))
@@ -179,6 +181,7 @@ fn control_links_must_name_assessable_nodes_of_the_library() {
     assert_eq!(
         fields,
         [
+            "sources[2]",
             "actions[0].controls[0].framework_id",
             "actions[0].controls[1].ref",
             "actions[0].controls[2].ref"

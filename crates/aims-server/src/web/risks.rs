@@ -272,6 +272,16 @@ async fn details(
             label_of(&criteria.impact, r.impact)
         )
     };
+    let library = crate::soa::bundled_library();
+    let source_titles: Vec<String> = f
+        .sources
+        .iter()
+        .map(|id| {
+            library
+                .and_then(|l| l.risk_source(id))
+                .map_or_else(|| id.clone(), |s| s.title.clone())
+        })
+        .collect();
     let can_edit = auth.can(Permission::Edit);
     let body = html! {
         div.page-header {
@@ -290,7 +300,7 @@ async fn details(
                     a href=(format!("/systems/{sid}")) { (name) } " "
                 }
             }
-            dt { "Risk sources" } dd { (f.sources.join(", ")) }
+            dt { "Risk sources" } dd { (source_titles.join(", ")) }
             dt { "Affected parties" } dd { (f.affected_parties.join(", ")) }
             dt { "Owner" } dd { (f.owner) }
             dt { "Inherent risk" } dd { (level_badge(&view.status.inherent_level)) " — " (rating(f.inherent))
@@ -478,7 +488,7 @@ fn form_to_body(form: &FormData) -> Map<String, Value> {
     body.insert("title".into(), json!(form.text("title")));
     body.insert("description".into(), json!(form.text("description")));
     body.insert("system_ids".into(), json!(form.all("system_ids")));
-    body.insert("sources".into(), json!(lines(form.text("sources"))));
+    body.insert("sources".into(), json!(form.all("sources")));
     body.insert(
         "affected_parties".into(),
         json!(lines(form.text("affected_parties"))),
@@ -501,7 +511,9 @@ fn risk_to_form(view: &RiskView) -> FormData {
     for id in &f.system_ids {
         form.push("system_ids", id.to_string());
     }
-    form.push("sources", f.sources.join("\n"));
+    for source in &f.sources {
+        form.push("sources", source.clone());
+    }
     form.push("affected_parties", f.affected_parties.join("\n"));
     form.push("inherent_likelihood", f.inherent.likelihood.to_string());
     form.push("inherent_impact", f.inherent.impact.to_string());
@@ -565,6 +577,12 @@ async fn form_page(
         .iter()
         .map(|(id, n)| (id.to_string(), n.clone(), ""))
         .collect();
+    let library = crate::soa::bundled_library();
+    let source_options: Vec<(String, String, &str)> = library
+        .iter()
+        .flat_map(|l| l.all_risk_sources())
+        .map(|s| (s.id.clone(), s.title.clone(), s.description.as_str()))
+        .collect();
     let treatments = options(Treatment::ALL.iter().map(|t| (t.as_str(), t.label())));
     let statuses = options(ActionStatus::ALL.iter().map(|s| (s.as_str(), s.label())));
     let field =
@@ -584,7 +602,7 @@ async fn form_page(
             (field("title", "Title", "What could go wrong, in one line.", false).input(errors, "text", values.text("title"), None))
             (field("description", "Description", "Cause, event and consequence.", true).textarea(errors, values.text("description"), 4))
             (field("system_ids", "AI systems", "The systems the risk concerns.", true).choices(errors, true, &system_options, &values.all("system_ids"), "No AI systems have been recorded yet."))
-            (field("sources", "Risk sources", "Ids from the library's taxonomy, one per line, such as `fairness` or `data-quality`.", true).textarea(errors, values.text("sources"), 3))
+            (field("sources", "Risk sources", "Where the risk comes from, after the library's taxonomy.", true).choices(errors, true, &source_options, &values.all("sources"), "The library has no risk sources."))
             (field("affected_parties", "Affected parties", "One per line.", true).textarea(errors, values.text("affected_parties"), 3))
             (field("inherent_likelihood", "Inherent likelihood", "Before treatment.", false).select(errors, &scale(&criteria.likelihood), values.text("inherent_likelihood"), Some("Choose")))
             (field("inherent_impact", "Inherent impact", "", false).select(errors, &scale(&criteria.impact), values.text("inherent_impact"), Some("Choose")))
@@ -836,7 +854,7 @@ mod tests {
     #[test]
     fn the_form_becomes_the_api_body_and_skips_blank_action_rows() {
         let form = FormData::parse(
-            b"title=Bias&inherent_likelihood=4&inherent_impact=3&treatment=modify&sources=fairness%0D%0Adata-quality\
+            b"title=Bias&inherent_likelihood=4&inherent_impact=3&treatment=modify&sources=fairness&sources=data-quality\
               &action-0-title=Rebalance&action-0-status=done&action-0-controls=A.7.4%0Anist-ai-rmf-1.0+MEASURE+2.11\
               &action-1-title=&action-1-owner=&action-1-due=&action-1-status=planned&action-1-controls=",
         )

@@ -12,8 +12,8 @@ use std::process::ExitCode;
 
 use aims_library::oscal::{import_oscal_source, looks_like_json};
 use aims_library::{
-    Document, Framework, Imported, Library, crosswalk_to_yaml, framework_to_yaml,
-    import_ciso_source, load_source, read_source, validate_over,
+    AnyDocument, Framework, Imported, Library, crosswalk_to_yaml, framework_to_yaml,
+    import_ciso_source, load_any_source, read_source, validate_over,
 };
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
@@ -93,7 +93,7 @@ fn validate_path(path: &Path) -> ExitCode {
     }
     // Valid: read it once more for the summary line, counting only what the path holds.
     let sources = if path.is_dir() {
-        aims_library::read_dir(path).map_err(aims_library::LoadError::Invalid)
+        aims_library::read_dir_all(path).map_err(aims_library::LoadError::Invalid)
     } else {
         aims_library::read_source(path)
             .map(|s| vec![s])
@@ -101,30 +101,59 @@ fn validate_path(path: &Path) -> ExitCode {
     };
     let summary = sources.and_then(|sources| {
         let (mut frameworks, mut nodes, mut crosswalks, mut mappings) = (0, 0, 0, 0);
+        let (mut taxonomies, mut risk_sources, mut templates, mut questions) = (0, 0, 0, 0);
         let mut only = String::new();
         for source in &sources {
-            match load_source(source)? {
-                Document::Framework(fw) => {
+            match load_any_source(source)? {
+                AnyDocument::Framework(fw) => {
                     frameworks += 1;
                     nodes += fw.nodes.len();
                     only = format!("framework `{}` ({} nodes)", fw.id, fw.nodes.len());
                 }
-                Document::Crosswalk(cw) => {
+                AnyDocument::Crosswalk(cw) => {
                     crosswalks += 1;
                     mappings += cw.mappings.len();
                     only = format!("crosswalk `{}` ({} mappings)", cw.id, cw.mappings.len());
                 }
+                AnyDocument::RiskSources(rs) => {
+                    taxonomies += 1;
+                    risk_sources += rs.sources.len();
+                    only = format!("risk sources `{}` ({} sources)", rs.id, rs.sources.len());
+                }
+                AnyDocument::Template(t) => {
+                    templates += 1;
+                    let n = t.questions().count();
+                    questions += n;
+                    only = format!("assessment template `{}` ({n} questions)", t.id);
+                }
             }
         }
-        Ok(if path.is_dir() {
+        if !path.is_dir() {
+            return Ok(only);
+        }
+        let mut parts = vec![
             format!(
-                "{frameworks} framework{} ({nodes} nodes), {crosswalks} crosswalk{} ({mappings} mappings)",
-                plural(frameworks),
-                plural(crosswalks),
-            )
-        } else {
-            only
-        })
+                "{frameworks} framework{} ({nodes} nodes)",
+                plural(frameworks)
+            ),
+            format!(
+                "{crosswalks} crosswalk{} ({mappings} mappings)",
+                plural(crosswalks)
+            ),
+        ];
+        if taxonomies > 0 {
+            parts.push(format!(
+                "{taxonomies} risk source list{} ({risk_sources} sources)",
+                plural(taxonomies)
+            ));
+        }
+        if templates > 0 {
+            parts.push(format!(
+                "{templates} assessment template{} ({questions} questions)",
+                plural(templates)
+            ));
+        }
+        Ok(parts.join(", "))
     });
     match summary {
         Ok(summary) => {
@@ -151,13 +180,16 @@ pub(crate) fn load_library(dir: Option<&Path>) -> anyhow::Result<Library> {
         Some(dir) => Some(dir),
         // `./library` counts only when it looks like one, so an unrelated folder of that
         // name does not break the command.
-        None if default.join("frameworks").is_dir() || default.join("crosswalks").is_dir() => {
+        None if ["frameworks", "crosswalks", "risk-sources", "templates"]
+            .iter()
+            .any(|folder| default.join(folder).is_dir()) =>
+        {
             Some(default)
         }
         None => None,
     };
     if let Some(dir) = overlay {
-        let sources = aims_library::read_dir(dir).map_err(aims_library::LoadError::Invalid)?;
+        let sources = aims_library::read_dir_all(dir).map_err(aims_library::LoadError::Invalid)?;
         layers.push(sources);
     }
     Ok(aims_library::load_layers(&layers)?)
