@@ -16,7 +16,64 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::error::ApiError;
 use crate::soa_export::csv_field;
+
+/// The register as views on `today`, filtered and in severity order, with the criteria:
+/// what the API, the pages and `aims risks list` show.
+pub async fn load_register(
+    store: &aims_store::Store,
+    organisation_id: Uuid,
+    filter: &RiskFilter,
+    today: NaiveDate,
+) -> Result<(RiskCriteria, Vec<RiskView>), ApiError> {
+    let criteria = store.risk_criteria(organisation_id).await?.criteria;
+    let views = store
+        .risks(organisation_id)
+        .await?
+        .into_iter()
+        .map(|r| RiskView::new(r, &criteria, today))
+        .collect();
+    let mut views = filter.apply(views, &criteria)?;
+    sort_by_severity(&mut views);
+    Ok((criteria, views))
+}
+
+/// Which file [`register_file`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Csv,
+    Xlsx,
+}
+
+/// The whole register as a file's bytes, systems named: the API's download and
+/// `aims export risks` write the same file.
+pub async fn register_file(
+    store: &aims_store::Store,
+    organisation_id: Uuid,
+    format: FileFormat,
+    today: NaiveDate,
+) -> Result<Vec<u8>, ApiError> {
+    let (criteria, risks) =
+        load_register(store, organisation_id, &RiskFilter::default(), today).await?;
+    let organisation = store.organisation(organisation_id).await?;
+    let systems: HashMap<Uuid, String> = store
+        .record_names(organisation_id, aims_domain::inventory::RecordKind::System)
+        .await?
+        .into_iter()
+        .collect();
+    let input = RegisterInput {
+        organisation: &organisation.name,
+        generated_at: Utc::now(),
+        criteria: &criteria,
+        risks: &risks,
+        systems: &systems,
+    };
+    match format {
+        FileFormat::Csv => Ok(csv(&input)),
+        FileFormat::Xlsx => xlsx(&input).map_err(ApiError::internal),
+    }
+}
 
 /// A risk with what the criteria and today's date say about it.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -32,6 +32,9 @@ pub enum Command {
     /// Work with the AI system inventory.
     #[command(subcommand)]
     Systems(SystemsCommand),
+    /// Work with the AI risk register.
+    #[command(subcommand)]
+    Risks(RisksCommand),
     /// Write data out of the installation.
     #[command(subcommand)]
     Export(ExportCommand),
@@ -88,6 +91,31 @@ pub enum SystemsCommand {
     List(ListArgs),
 }
 
+#[derive(Debug, Subcommand)]
+pub enum RisksCommand {
+    /// List the risk register, highest residual level first.
+    List(RiskListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RiskListArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Organisation name or id; needed when the installation hosts several.
+    #[arg(long, value_name = "NAME|ID")]
+    pub organisation: Option<String>,
+    /// Only risks whose residual level has this name, such as `High`.
+    #[arg(long, value_name = "LEVEL")]
+    pub level: Option<String>,
+    /// Only risks with an overdue review or overdue treatment actions.
+    #[arg(long)]
+    pub overdue: bool,
+    /// Case-insensitive text in title or description.
+    #[arg(long)]
+    pub search: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Output format.
@@ -129,8 +157,27 @@ pub enum DecisionFormat {
     Csv,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RiskFormat {
+    /// Comma-separated values, UTF-8.
+    Csv,
+    /// An Excel workbook with the risk criteria as a second sheet.
+    Xlsx,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
+    /// The risk register, one row per risk, as CSV or XLSX.
+    Risks {
+        #[arg(long, value_enum)]
+        format: RiskFormat,
+        /// Organisation (name or id); needed when the installation hosts several.
+        #[arg(long, value_name = "NAME|ID")]
+        organisation: Option<String>,
+        /// File to write (`-` for standard output).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
     /// The Statement of Applicability, one row per control, as CSV or XLSX.
     Soa {
         #[arg(long, value_enum)]

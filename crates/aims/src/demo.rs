@@ -209,6 +209,275 @@ pub async fn load(store: &Store) -> anyhow::Result<()> {
     .await?;
     decisions(store, &pipeline, org, credit, CREDIT_EVENTS, credit_event).await?;
     load_soa(store, &actor, org).await?;
+    let systems = DemoSystems {
+        detector,
+        credit,
+        assistant,
+        classifier,
+    };
+    load_risks(store, &actor, org, &systems).await?;
+    Ok(())
+}
+
+/// The demo systems that risks and classifications refer to.
+struct DemoSystems {
+    detector: Uuid,
+    credit: Uuid,
+    assistant: Uuid,
+    classifier: Uuid,
+}
+
+/// A treatment action of a demo risk: title, owner, due in days from today (negative:
+/// already past), status, ISO/IEC 42001 controls.
+type DemoAction<'a> = (&'a str, &'a str, i64, &'a str, &'a [&'a str]);
+
+#[allow(clippy::too_many_arguments)] // the columns of one demo risk, written as a table below
+fn demo_risk(
+    title: &str,
+    description: &str,
+    systems: &[Uuid],
+    sources: &[&str],
+    parties: &[&str],
+    inherent: (u8, u8),
+    owner: &str,
+    treatment: &str,
+    actions: &[DemoAction<'_>],
+    residual: Option<(u8, u8)>,
+    review_in_days: i64,
+) -> anyhow::Result<aims_domain::risk::RiskFields> {
+    let today = chrono::Utc::now().date_naive();
+    let day = |days: i64| (today + chrono::Duration::days(days)).to_string();
+    let actions: Vec<Value> = actions
+        .iter()
+        .map(|(title, owner, due, status, controls)| {
+            json!({
+                "title": title, "owner": owner, "due_date": day(*due), "status": status,
+                "controls": controls.iter().map(|c| json!({"framework_id": "iso-iec-42001-2023", "ref": c})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let body = json!({
+        "title": title, "description": description, "system_ids": systems, "sources": sources,
+        "affected_parties": parties, "inherent": {"likelihood": inherent.0, "impact": inherent.1},
+        "owner": owner, "treatment": treatment, "actions": actions,
+        "residual": residual.map(|(l, i)| json!({"likelihood": l, "impact": i})),
+        "review_due": day(review_in_days),
+    });
+    serde_json::from_value(body).map_err(|e| anyhow::anyhow!("demo risk `{title}`: {e}"))
+}
+
+/// A 5×5 matrix saved as the organisation's criteria, seven risks across the demo systems,
+/// most treated, one accepted by the AI governance lead, one with an overdue action and one
+/// with an overdue review.
+async fn load_risks(
+    store: &Store,
+    actor: &Actor,
+    org: Uuid,
+    s: &DemoSystems,
+) -> anyhow::Result<()> {
+    use aims_domain::risk::{AcceptRisk, RiskCriteria};
+    store
+        .set_risk_criteria(actor, org, RiskCriteria::default_5x5(), 0)
+        .await?;
+    let risks = [
+        demo_risk(
+            "Person detector misses people with darker skin tones",
+            "Recall measured on the 2025 validation set is 6 points lower for the darkest skin-tone group at night. Missed people make occupancy counts too low, which matters most during evacuations.",
+            &[s.detector],
+            &["fairness", "data-quality"],
+            &["Customers and visitors", "Employees", "Emergency services"],
+            (4, 4),
+            "Head of facilities technology",
+            "modify",
+            &[
+                (
+                    "Rebalance training frames across skin tones and lighting",
+                    "ML team",
+                    -60,
+                    "done",
+                    &["A.7.4"],
+                ),
+                (
+                    "Block releases whose per-group recall gap exceeds 2 points",
+                    "ML team",
+                    -30,
+                    "done",
+                    &["A.6.2.4"],
+                ),
+            ],
+            Some((2, 4)),
+            120,
+        )?,
+        demo_risk(
+            "Detector under-counts in glare and crowds",
+            "Direct sunlight at entrances and dense crowds at peak hours merge detections.",
+            &[s.detector],
+            &["robustness", "complexity-of-environment"],
+            &["Customers and visitors"],
+            (3, 3),
+            "Head of facilities technology",
+            "modify",
+            &[(
+                "Add glare and crowd frames to the test set",
+                "ML team",
+                45,
+                "in_progress",
+                &["A.6.2.4"],
+            )],
+            Some((2, 3)),
+            90,
+        )?,
+        demo_risk(
+            "Credit score drifts after interest-rate changes",
+            "Applicant income and debt distributions shift when rates move; PSI on debt-to-income passed 0.2 in two months of 2025.",
+            &[s.credit],
+            &["robustness", "data-quality"],
+            &["Loan applicants", "Credit officers"],
+            (4, 4),
+            "Retail credit risk",
+            "modify",
+            &[
+                (
+                    "Monthly drift report on every feature (PSI, KS)",
+                    "Model risk",
+                    -90,
+                    "done",
+                    &["A.6.2.6"],
+                ),
+                (
+                    "Retraining trigger and challenger model",
+                    "Model risk",
+                    -14,
+                    "planned",
+                    &["A.6.2.6", "A.6.2.5"],
+                ),
+            ],
+            Some((2, 3)),
+            60,
+        )?,
+        demo_risk(
+            "Credit model disadvantages older applicants through proxies",
+            "Length of credit history and device type correlate with age; approval-rate ratio for applicants over 65 was 0.84 in the last fairness review.",
+            &[s.credit],
+            &["fairness", "explainability"],
+            &["Loan applicants", "Regulator"],
+            (3, 5),
+            "Retail credit risk",
+            "modify",
+            &[
+                (
+                    "Quarterly fairness review by age band with an 0.8 ratio threshold",
+                    "Model risk",
+                    -20,
+                    "done",
+                    &["A.5.4"],
+                ),
+                (
+                    "Reason codes for every score shown to officers and applicants",
+                    "Credit IT",
+                    -45,
+                    "done",
+                    &["A.8.2"],
+                ),
+            ],
+            Some((2, 4)),
+            90,
+        )?,
+        demo_risk(
+            "Assistant gives wrong refund or payment information",
+            "The hosted language model can state return periods or fees that are not in the help articles.",
+            &[s.assistant],
+            &["transparency", "robustness"],
+            &["Customers", "Support agents"],
+            (4, 3),
+            "Head of customer service",
+            "modify",
+            &[
+                (
+                    "Answer only from retrieved help articles, with the source linked",
+                    "Digital channels",
+                    -40,
+                    "done",
+                    &["A.6.2.4"],
+                ),
+                (
+                    "Handover button and weekly sampling by agents",
+                    "Customer service",
+                    -40,
+                    "done",
+                    &["A.9.2"],
+                ),
+            ],
+            Some((2, 3)),
+            150,
+        )?,
+        demo_risk(
+            "Customer personal data leaks to the language-model provider",
+            "Customers paste card numbers and addresses into the chat; prompts are processed by Parlant AI outside our network.",
+            &[s.assistant],
+            &["privacy", "third-party-components"],
+            &["Customers"],
+            (3, 4),
+            "Data protection officer",
+            "share",
+            &[
+                (
+                    "Data processing agreement with no-training and 30-day deletion terms",
+                    "Procurement",
+                    -100,
+                    "done",
+                    &["A.10.3"],
+                ),
+                (
+                    "Redact card numbers and addresses before prompts leave our network",
+                    "Digital channels",
+                    50,
+                    "in_progress",
+                    &["A.7.4"],
+                ),
+            ],
+            Some((2, 4)),
+            75,
+        )?,
+        demo_risk(
+            "Misrouted complaints wait longer",
+            "A complaint classified as a general enquiry reaches the complaints team a day later.",
+            &[s.classifier],
+            &["accountability"],
+            &["Customers who write to us"],
+            (2, 2),
+            "Operations excellence",
+            "retain",
+            &[],
+            None,
+            -30,
+        )?,
+    ];
+    let mut ids = Vec::new();
+    for fields in risks {
+        ids.push(store.create_risk(actor, org, fields).await?);
+    }
+    // The AI governance lead accepts the treated assistant risk for the coming months.
+    let maria = store
+        .credentials("maria")
+        .await?
+        .context("the demo needs its AI governance lead")?;
+    let today = chrono::Utc::now().date_naive();
+    let accepted = &ids[4];
+    store
+        .accept_risk(
+            &Actor::user(maria.user_id, &maria.username),
+            Role::Manager,
+            org,
+            accepted.id,
+            accepted.revision,
+            &AcceptRisk {
+                rationale: "Answers are limited to help articles and every conversation can be handed over; the remaining risk is within the customer-service risk appetite agreed in the 2026 management review.".into(),
+                expires_on: today + chrono::Duration::days(200),
+            },
+            today,
+        )
+        .await?;
     Ok(())
 }
 

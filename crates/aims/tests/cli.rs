@@ -204,7 +204,7 @@ async fn serve_demo_starts_a_believable_installation_on_sqlite() {
         String::from_utf8_lossy(&output.stderr)
     );
     let csv = std::fs::read_to_string(dir.path().join("soa.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 39, "a header and 38 controls");
+    assert_eq!(csv.matches("\r\n").count(), 39, "a header and 38 controls");
     assert!(csv.contains("A.10.4,Customers,"), "{csv}");
     let output = aims(dir.path())
         .args([
@@ -288,6 +288,79 @@ async fn serve_demo_starts_a_believable_installation_on_sqlite() {
     );
     let listed: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(listed["total"].as_u64(), systems["total"].as_u64());
+
+    // The demo risk register, through `aims risks list` and `aims export risks`.
+    let output = aims(dir.path())
+        .args(["risks", "list", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let risks: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(risks["total"].as_u64().unwrap() >= 6, "{risks}");
+    let items = risks["items"].as_array().unwrap();
+    assert!(
+        items.iter().any(|r| r["status"]["acceptance"] == "current"),
+        "one risk is accepted"
+    );
+    assert!(
+        items
+            .iter()
+            .any(|r| r["status"]["overdue_actions"].as_u64() > Some(0)),
+        "one action is overdue"
+    );
+    assert!(
+        items
+            .iter()
+            .any(|r| r["title"].as_str().unwrap().contains("darker skin"))
+    );
+    let levels: Vec<u64> = items
+        .iter()
+        .map(|r| r["status"]["residual_level"]["index"].as_u64().unwrap())
+        .collect();
+    assert!(
+        levels.windows(2).all(|w| w[0] >= w[1]),
+        "highest first: {levels:?}"
+    );
+    let table = aims(dir.path())
+        .args(["risks", "list", "--overdue"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        table.starts_with("RESIDUAL")
+            && table.contains("Misrouted complaints")
+            && table.contains("(overdue)"),
+        "{table}"
+    );
+    let bad = aims(dir.path())
+        .args(["risks", "list", "--level", "Severe"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("level"));
+    let xlsx = dir.path().join("risks.xlsx");
+    let output = aims(dir.path())
+        .args(["export", "risks", "--format", "xlsx", "--output"])
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(&std::fs::read(&xlsx).unwrap()[..2], b"PK");
+    let csv = aims(dir.path())
+        .args(["export", "risks", "--format", "csv", "-o", "-"])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert_eq!(csv.matches("\r\n").count(), items.len() + 1, "{csv}");
+    assert!(csv.contains("Entrance person detector"));
     let table = aims(dir.path())
         .args(["systems", "list", "--lifecycle-stage", "operation"])
         .output()

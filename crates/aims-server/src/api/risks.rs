@@ -1,10 +1,7 @@
 //! The risk register and the risk criteria: list with filters, create, read, partial
 //! update, delete, acceptance and its withdrawal, history, the heat map and the downloads.
 
-use std::collections::HashMap;
-
 use aims_domain::Permission;
-use aims_domain::inventory::RecordKind;
 use aims_domain::risk::{AcceptRisk, Basis, Risk, RiskCriteria, RiskFields};
 use aims_domain::validation::{deserialize, merge_patch};
 use aims_store::StoredCriteria;
@@ -25,7 +22,7 @@ use super::{ApiRoute, doc, route};
 use crate::auth::{Auth, AuthContext};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonValue, QueryParams, parse_id};
-use crate::risks::{RegisterInput, RiskFilter, RiskView, check_library, sort_by_severity};
+use crate::risks::{FileFormat, RiskFilter, RiskView, check_library};
 use crate::soa::bundled_library;
 use crate::state::AppState;
 
@@ -246,18 +243,7 @@ pub(crate) async fn register(
     org: Uuid,
     filter: &RiskFilter,
 ) -> ApiResult<(RiskCriteria, Vec<RiskView>)> {
-    let criteria = state.store.risk_criteria(org).await?.criteria;
-    let today = today();
-    let views = state
-        .store
-        .risks(org)
-        .await?
-        .into_iter()
-        .map(|r| RiskView::new(r, &criteria, today))
-        .collect();
-    let mut views = filter.apply(views, &criteria)?;
-    sort_by_severity(&mut views);
-    Ok((criteria, views))
+    crate::risks::load_register(&state.store, org, filter, today()).await
 }
 
 async fn list(
@@ -504,15 +490,15 @@ pub(crate) struct ExportParams {
     pub format: Option<String>,
 }
 
-/// The register file: its bytes and media type.
+/// The register file as a download.
 pub(crate) async fn register_file(
     state: &AppState,
     org: Uuid,
     format: Option<&str>,
 ) -> ApiResult<Response> {
-    let format = match format.map(str::trim) {
-        Some("csv") => "csv",
-        Some("xlsx") => "xlsx",
+    let (format, extension, media) = match format.map(str::trim) {
+        Some("csv") => (FileFormat::Csv, "csv", CSV),
+        Some("xlsx") => (FileFormat::Xlsx, "xlsx", XLSX),
         other => {
             return Err(ApiError::validation(
                 "format",
@@ -520,35 +506,14 @@ pub(crate) async fn register_file(
             ));
         }
     };
-    let (criteria, risks) = register(state, org, &RiskFilter::default()).await?;
-    let organisation = state.store.organisation(org).await?;
-    let systems: HashMap<Uuid, String> = state
-        .store
-        .record_names(org, RecordKind::System)
-        .await?
-        .into_iter()
-        .collect();
-    let input = RegisterInput {
-        organisation: &organisation.name,
-        generated_at: Utc::now(),
-        criteria: &criteria,
-        risks: &risks,
-        systems: &systems,
-    };
-    let (bytes, media) = match format {
-        "csv" => (crate::risks::csv(&input), CSV),
-        _ => (
-            crate::risks::xlsx(&input).map_err(ApiError::internal)?,
-            XLSX,
-        ),
-    };
+    let bytes = crate::risks::register_file(&state.store, org, format, today()).await?;
     Ok((
         [
             (header::CONTENT_TYPE, media.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
                 format!(
-                    "attachment; filename=\"risk-register-{}.{format}\"",
+                    "attachment; filename=\"risk-register-{}.{extension}\"",
                     today()
                 ),
             ),

@@ -7,6 +7,7 @@ pub use init::ADMIN_USERNAME;
 pub mod ledger;
 pub mod library;
 mod oscal;
+mod risks;
 mod serve;
 mod soa;
 mod systems;
@@ -17,7 +18,7 @@ use std::process::ExitCode;
 use aims_store::Store;
 use anyhow::Context;
 
-use crate::cli::{Command, EvalCommand, ExportCommand, SystemsCommand};
+use crate::cli::{Command, EvalCommand, ExportCommand, RisksCommand, SystemsCommand};
 use crate::settings::Settings;
 
 pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
@@ -25,6 +26,12 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCod
         Command::Serve(args) => serve::run(&settings, args.demo).await,
         Command::Init(args) => init::run(&settings, &args.organisation).await,
         Command::Systems(SystemsCommand::List(args)) => systems::list(&settings, &args).await,
+        Command::Risks(RisksCommand::List(args)) => risks::list(&settings, &args).await,
+        Command::Export(ExportCommand::Risks {
+            format,
+            organisation,
+            output,
+        }) => risks::export(&settings, organisation.as_deref(), format, &output).await,
         Command::Export(ExportCommand::All { output, .. }) => {
             transfer::export_all(&settings, &output).await
         }
