@@ -487,3 +487,183 @@ fn iso_link<'a>(obligation: &'a Value, r: &str) -> &'a Value {
         .find(|l| l["item_ref"] == r)
         .unwrap_or_else(|| panic!("no link to {r} in {obligation}"))
 }
+
+// ------------------------------------------------------------------------ pages
+
+/// A browser-like client signed in as a new user with `role`, and its CSRF token.
+async fn signed_in(s: &TestServer, role: Role) -> (reqwest::Client, String) {
+    let username = format!("{}-web", role.as_str());
+    s.user_in(s.org, &username, role).await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let response = client
+        .post(s.url("/api/v1/session"))
+        .json(&json!({"username": username, "password": common::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let session: Value = response.json().await.unwrap();
+    let csrf = session["csrf_token"].as_str().unwrap().to_owned();
+    (client, csrf)
+}
+
+async fn page(client: &reqwest::Client, url: &str) -> (u16, String) {
+    let response = client.get(url).send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// The form as a page without JavaScript posts it: every question that was answered,
+/// whether or not it applies.
+fn form_body(csrf: &str, answers: &Value, extra: &[(&str, &str)]) -> String {
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    form.append_pair("csrf_token", csrf);
+    for (id, value) in answers.as_object().unwrap() {
+        match value {
+            Value::Array(items) => {
+                for item in items {
+                    form.append_pair(id, item.as_str().unwrap());
+                }
+            }
+            Value::Bool(b) => {
+                form.append_pair(id, &b.to_string());
+            }
+            Value::String(text) => {
+                form.append_pair(id, text);
+            }
+            other => panic!("{other}"),
+        }
+    }
+    for (key, value) in extra {
+        form.append_pair(key, value);
+    }
+    form.finish()
+}
+
+#[tokio::test]
+async fn the_pages_classify_without_javascript_and_escape_what_they_show() {
+    let (servers, _pg) = servers(ServerConfig::default()).await;
+    let s = &servers[0];
+    let contributor = s.token(Role::Contributor).await;
+    let id = new_system(s, &contributor, "<script>alert(1)</script> scorer").await;
+    let (client, csrf) = signed_in(s, Role::Contributor).await;
+    let here = s.url(&format!("/systems/{id}/eu-ai-act"));
+
+    let (status, system_page) = page(&client, &s.url(&format!("/systems/{id}"))).await;
+    assert_eq!(status, 200);
+    assert!(system_page.contains(&format!("href=\"/systems/{id}/eu-ai-act\"")));
+    let (status, overview) = page(&client, &here).await;
+    assert_eq!(status, 200);
+    assert!(overview.contains("has not been classified yet"));
+    assert!(overview.contains("&lt;script&gt;alert(1)&lt;/script&gt; scorer"));
+    assert!(
+        !overview.contains("<script>alert(1)"),
+        "the name is escaped"
+    );
+
+    // Every question is on the form, with the condition under which it is asked.
+    let (status, form) = page(&client, &format!("{here}/new")).await;
+    assert_eq!(status, 200);
+    for q in aims_domain::eu_ai_act::questionnaire() {
+        assert!(
+            form.contains(&format!("data-question=\"{}\"", q.id)),
+            "{}",
+            q.id
+        );
+    }
+    assert!(form.contains(
+        "data-shown-when=\"{&quot;is&quot;:{&quot;question&quot;:&quot;prohibited_realtime_rbi&quot;,&quot;answer&quot;:true}}\""
+    ));
+    assert!(!form.contains("<script>alert(1)"));
+
+    // A missing answer: 400, the summary links to the question, nothing is saved.
+    let mut incomplete = credit_scoring();
+    incomplete.as_object_mut().unwrap().remove("ai_system");
+    let response = client
+        .post(format!("{here}/new"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(&csrf, &incomplete, &[("note", "<b>draft</b>")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("There is a problem"));
+    assert!(text.contains("href=\"#field-ai_system\""), "{text}");
+    assert!(text.contains("Select yes or no for “Is it an AI system"));
+    assert!(
+        text.contains("&lt;b&gt;draft&lt;/b&gt;"),
+        "the note is kept, escaped"
+    );
+    assert!(
+        text.contains("value=\"creditworthiness\" checked"),
+        "answers are kept"
+    );
+
+    // Without the CSRF token: refused.
+    let response = client
+        .post(format!("{here}/new"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body("", &credit_scoring(), &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+
+    // Answers to questions that do not apply, as a page without JavaScript posts them, are
+    // left out; the save redirects to the result.
+    let hidden = [
+        ("realtime_rbi_exception", "true"),
+        ("deep_fake", "true"),
+        ("gpai_compute_threshold", "false"),
+        ("profiling", "true"),
+        ("assessed_on", "2025-09-15"),
+        ("note", "Checked with <counsel>."),
+    ];
+    let response = client
+        .post(format!("{here}/new"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(&csrf, &credit_scoring(), &hidden))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.url().path(), format!("/systems/{id}/eu-ai-act"));
+    assert_eq!(response.url().query(), Some("notice=classified"));
+    let text = response.text().await.unwrap();
+    assert!(text.contains("saved as a new version"));
+    assert!(text.contains("High-risk"));
+    assert!(text.contains("Fundamental rights impact assessment"));
+    assert!(text.contains("Checked with &lt;counsel&gt;."));
+    assert!(text.contains("15 September 2025"));
+    let saved = s
+        .store
+        .classifications(s.org, id.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(saved.len(), 1);
+    assert_eq!(
+        saved[0].answers,
+        serde_json::from_value(credit_scoring()).unwrap()
+    );
+
+    // The version page shows the answers in words; re-classifying starts from them.
+    let (status, version) = page(&client, &format!("{here}/1")).await;
+    assert_eq!(status, 200);
+    assert!(version.contains("Which roles does the organisation hold"));
+    assert!(version.contains("(b) Creditworthiness or credit score of natural persons"));
+    let (_, again) = page(&client, &format!("{here}/new")).await;
+    assert!(again.contains("The answers of version 1 are filled in"));
+    assert!(again.contains("value=\"creditworthiness\" checked"));
+
+    // Auditors read the result but get no form.
+    let (auditor, _) = signed_in(s, Role::Auditor).await;
+    let (status, overview) = page(&auditor, &here).await;
+    assert_eq!(status, 200);
+    assert!(!overview.contains("Classify again"));
+    let (status, _) = page(&auditor, &format!("{here}/new")).await;
+    assert_eq!(status, 403);
+    let (status, _) = page(&auditor, &format!("{here}/7")).await;
+    assert_eq!(status, 404);
+}
