@@ -104,10 +104,11 @@ fn basis_label(basis: &HighRiskBasis) -> String {
         HighRiskBasis::AnnexI => {
             "Product or safety component under Annex I legislation (Art. 6(1))".to_owned()
         }
-        HighRiskBasis::AnnexIII(area) => format!(
-            "Annex III: {} (Art. 6(2))",
-            option_label("annex_iii_areas", area.as_str())
-        ),
+        HighRiskBasis::AnnexIII(area) => {
+            let label = option_label("annex_iii_areas", area.as_str());
+            let name = label.split(" (point").next().unwrap_or(&label);
+            format!("Annex III point {}: {name} (Art. 6(2))", area.point())
+        }
     }
 }
 
@@ -606,7 +607,7 @@ fn form_page(auth: &AuthContext, status: StatusCode, p: FormPage<'_>) -> PageRes
                 (question_markup(q, p.form, p.errors))
             }
             h2 { "About this assessment" }
-            (Field { name: "assessed_on", label: DATE_LABEL, hint: "The day the answers were settled, as YYYY-MM-DD; today unless you record an earlier assessment.", optional: false }
+            (Field { name: "assessed_on", label: DATE_LABEL, hint: "The day the answers were settled: today, unless you record an earlier assessment.", optional: false }
                 .input(p.errors, "date", &date, None))
             (Field { name: "note", label: NOTE_LABEL, hint: "Sources consulted, people involved, doubts. At most 2,000 characters.", optional: true }
                 .textarea(p.errors, p.form.text("note"), 4))
