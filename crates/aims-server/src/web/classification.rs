@@ -17,7 +17,7 @@ use aims_domain::inventory::SystemFields;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Redirect};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use maud::{Markup, html};
@@ -583,7 +583,7 @@ struct FormPage<'a> {
     prefilled_from: Option<i64>,
 }
 
-fn form_page(auth: &AuthContext, status: StatusCode, p: FormPage<'_>) -> PageResult {
+fn form_page(auth: &AuthContext, status: StatusCode, p: FormPage<'_>) -> Response {
     let action = format!("{}/new", base(p.system_id));
     let date = p
         .form
@@ -617,7 +617,7 @@ fn form_page(auth: &AuthContext, status: StatusCode, p: FormPage<'_>) -> PageRes
             }
         }
     };
-    Ok((
+    (
         status,
         Page {
             title: if p.errors.is_empty() {
@@ -630,7 +630,7 @@ fn form_page(auth: &AuthContext, status: StatusCode, p: FormPage<'_>) -> PageRes
             body,
         },
     )
-        .into_response())
+        .into_response()
 }
 
 pub async fn new_form(
@@ -651,7 +651,7 @@ pub async fn new_form(
         .as_ref()
         .map(|c| answers_to_form(&c.answers))
         .unwrap_or_default();
-    form_page(
+    Ok(form_page(
         &auth,
         StatusCode::OK,
         FormPage {
@@ -661,7 +661,7 @@ pub async fn new_form(
             errors: &FormErrors::default(),
             prefilled_from: latest.map(|c| c.version),
         },
-    )
+    ))
 }
 
 pub async fn create(
@@ -701,7 +701,7 @@ pub async fn create(
             Err(other) => return Err(WebError(other).page(Some(&auth))),
         }
     }
-    form_page(
+    Ok(form_page(
         &auth,
         StatusCode::BAD_REQUEST,
         FormPage {
@@ -711,7 +711,7 @@ pub async fn create(
             errors: &errors,
             prefilled_from: None,
         },
-    )
+    ))
 }
 
 #[cfg(test)]
