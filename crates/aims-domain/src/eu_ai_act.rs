@@ -14,10 +14,13 @@ mod questions;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
+use crate::inventory::EuAiActTier;
 use crate::validation::ValidationErrors;
 
 use questions::{NONE, QUESTIONS, id};
@@ -1176,6 +1179,67 @@ pub fn classify(answers: &Answers) -> Result<Classification, ValidationErrors> {
     outcome.rationale = why;
     outcome.obligations = selected.into_refs();
     Ok(outcome)
+}
+
+// ------------------------------------------------------------- stored classifications
+
+/// At most this many characters in the note of a classification.
+pub const MAX_NOTE: usize = 2_000;
+
+impl Tier {
+    /// The value of the AI system's `eu_ai_act_tier` inventory field that this tier sets.
+    pub fn inventory_tier(self) -> EuAiActTier {
+        match self {
+            Tier::Prohibited => EuAiActTier::Prohibited,
+            Tier::HighRisk => EuAiActTier::HighRisk,
+            Tier::Transparency => EuAiActTier::Transparency,
+            Tier::Minimal => EuAiActTier::Minimal,
+            Tier::OutOfScope => EuAiActTier::OutOfScope,
+        }
+    }
+}
+
+/// The answers to the questions that are shown, walking the questionnaire in order: an
+/// answer to a question whose condition does not hold, given the answers kept before it,
+/// is left out, and so are keys that are not questions.
+///
+/// A form that sends every question at once (a page without JavaScript posts the inputs of
+/// questions it could not hide) passes its answers through this before [`classify`]. The
+/// API does not: there an answer to a hidden question is a mistake to report.
+pub fn shown_answers(answers: &Answers) -> Answers {
+    let mut kept = Answers::new();
+    for q in QUESTIONS {
+        let shown = q.shown_when.as_ref().is_none_or(|c| c.holds(&kept));
+        if let (true, Some(value)) = (shown, answers.get(q.id)) {
+            kept.insert(q.id.to_owned(), value.clone());
+        }
+    }
+    kept
+}
+
+/// One version of the classification of an AI system, as stored: the answers, the outcome
+/// the rules gave for them, who answered and when. Re-classifying adds a version; earlier
+/// versions stay as they were.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SystemClassification {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub system_id: Uuid,
+    /// 1 for the system's first classification, one more for each after it.
+    pub version: i64,
+    /// When it was saved.
+    pub assessed_at: DateTime<Utc>,
+    /// Who saved it, as the change log names them.
+    pub assessed_by: String,
+    /// The date of the assessment as the assessor gives it (by default the day it was saved).
+    pub assessed_on: NaiveDate,
+    /// The answers, question id → answer, as [`classify`] took them.
+    #[schema(value_type = Object)]
+    pub answers: Answers,
+    /// What [`classify`] decided for these answers.
+    pub result: Classification,
+    /// What the assessor adds, such as sources consulted or doubts.
+    pub note: String,
 }
 
 #[cfg(test)]

@@ -728,3 +728,112 @@ async fn a_risk_is_rated_treated_and_accepted_through_the_pages() -> Result<()> 
     ui.screenshot("risk-register").await?;
     ui.finish().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn classify_a_system_under_the_eu_ai_act() -> Result<()> {
+    let ui = ui_or_skip!();
+    let id = ui
+        .add_system("Consumer credit scoring", Some(Criticality::Critical))
+        .await?;
+    ui.sign_in("admin", PASSWORD).await?;
+    ui.goto(&format!("/systems/{id}")).await?;
+    ui.click_and_wait(&format!("a[href='/systems/{id}/eu-ai-act']"))
+        .await?;
+    ensure!(ui.text("h1").await? == "EU AI Act classification");
+    ensure!(
+        ui.text("main")
+            .await?
+            .contains("has not been classified yet")
+    );
+    ui.click_and_wait("main a.button").await?;
+    ensure!(ui.text("h1").await? == "Classify under the EU AI Act");
+
+    let shown = |q: &'static str| {
+        let ui = &ui;
+        async move {
+            ui.find(&format!("[data-question='{q}']"))
+                .await?
+                .is_displayed()
+                .await
+                .map_err(anyhow::Error::from)
+        }
+    };
+    let answer = |q: &'static str, value: &'static str| {
+        let ui = &ui;
+        async move {
+            ui.find(&format!("input[name='{q}'][value='{value}']"))
+                .await?
+                .click()
+                .await?;
+            anyhow::Ok(())
+        }
+    };
+    // Questions appear as earlier answers make them relevant.
+    ensure!(shown("roles").await? && !shown("gpai_model").await?);
+    answer("roles", "provider").await?;
+    answer("roles", "deployer").await?;
+    ensure!(
+        shown("gpai_model").await?,
+        "a provider is asked about GPAI models"
+    );
+    ensure!(!shown("prohibited_manipulation").await?);
+    answer("provider_outside_eu", "false").await?;
+    answer("ai_system", "true").await?;
+    answer("gpai_model", "false").await?;
+    ensure!(!shown("gpai_compute_threshold").await?);
+    answer("scope_exclusion", "none").await?;
+    for practice in [
+        "prohibited_manipulation",
+        "prohibited_exploiting_vulnerabilities",
+        "prohibited_social_scoring",
+        "prohibited_crime_prediction",
+        "prohibited_face_scraping",
+        "prohibited_emotion_recognition",
+        "prohibited_biometric_categorisation",
+        "prohibited_realtime_rbi",
+    ] {
+        answer(practice, "false").await?;
+    }
+    ensure!(!shown("realtime_rbi_exception").await?);
+    answer("annex_i_product", "false").await?;
+    ensure!(!shown("essential_services_use").await?);
+    answer("annex_iii_areas", "essential_services").await?;
+    answer("essential_services_use", "creditworthiness").await?;
+    answer("exception_6_3", "none").await?;
+    ensure!(!shown("profiling").await?, "no Art. 6(3) condition claimed");
+    answer("deployer_type", "other").await?;
+    answer("interacts_with_people", "false").await?;
+    answer("generates_synthetic_content", "false").await?;
+    ensure!(!shown("deep_fake").await?);
+    answer("emotion_or_biometric_categorisation", "false").await?;
+    ui.fill("#field-note", "Scores loan applicants for credit officers.")
+        .await?;
+    ui.screenshot("eu-ai-act-form").await?;
+    ui.click_and_wait("form.classification-form button[type=submit]")
+        .await?;
+
+    ensure!(
+        ui.path().await? == format!("/systems/{id}/eu-ai-act"),
+        "back on the result"
+    );
+    ensure!(ui.text(".notice").await?.contains("saved as a new version"));
+    ensure!(ui.text("dl.result .label").await? == "High-risk");
+    ensure!(
+        ui.text("ol.rationale")
+            .await?
+            .contains("creditworthiness of natural persons")
+    );
+    ensure!(
+        ui.text("table.obligations")
+            .await?
+            .contains("Fundamental rights impact assessment")
+    );
+    ensure!(ui.texts("table.versions tbody tr").await?.len() == 1);
+    ui.screenshot("eu-ai-act-result").await?;
+    ui.script("document.querySelector('#obligations').scrollIntoView()")
+        .await?;
+    ui.screenshot("eu-ai-act-obligations").await?;
+    ui.goto(&format!("/systems/{id}")).await?;
+    ensure!(ui.text("dl.details").await?.contains("High-risk"));
+    ui.finish().await
+}

@@ -481,6 +481,12 @@ async fn check_not_referenced(
         }
     }
     if target == RecordKind::System {
+        let n = crate::classification::count_for_system(tx, id).await?;
+        if n > 0 {
+            return Err(StoreError::InUse(format!(
+                "this AI system has {n} EU AI Act classification version(s), which are kept as evidence; it cannot be deleted (set its life-cycle stage to retired instead)"
+            )));
+        }
         let mut stmt = Query::select();
         stmt.from("decisions")
             .expr(Expr::cust("COUNT(*)"))

@@ -8,6 +8,7 @@
 
 mod accounts;
 pub mod changes;
+mod classification;
 mod db;
 pub mod decisions;
 mod error;
@@ -28,6 +29,7 @@ pub use accounts::{
     Credentials, MemberUpdate, NewSession, NewToken, NewUser, Principal, SessionAuth, TokenAuth,
 };
 pub use changes::Actor;
+pub use classification::CLASSIFICATION_KIND;
 pub use db::{Engine, format_timestamp, redact_url};
 pub use error::{Result, StoreError};
 pub use introspect::ColumnInfo;

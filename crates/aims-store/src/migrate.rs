@@ -48,6 +48,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_risks.sql"),
         postgres: include_str!("../migrations/postgres/0005_risks.sql"),
     },
+    Migration {
+        version: 6,
+        name: "eu_ai_act_classifications",
+        sqlite: include_str!("../migrations/sqlite/0006_eu_ai_act_classifications.sql"),
+        postgres: include_str!("../migrations/postgres/0006_eu_ai_act_classifications.sql"),
+    },
 ];
 
 /// The migration after which the change log is a hash chain: applying it chains the

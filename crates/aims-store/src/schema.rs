@@ -329,6 +329,22 @@ pub fn tables() -> &'static [TableDef] {
                 ],
                 order_by: &["system_id", "seq"],
             },
+            TableDef {
+                name: "eu_ai_act_classifications",
+                columns: vec![
+                    col("id", Text),
+                    col("organisation_id", Text),
+                    col("system_id", Text),
+                    col("version", Int),
+                    col("assessed_at", Timestamp),
+                    col("assessed_by", Text),
+                    col("assessed_on", Date),
+                    col("answers", Json),
+                    col("result", Json),
+                    col("note", Text),
+                ],
+                order_by: &["id"],
+            },
         ]
     })
 }

@@ -101,6 +101,7 @@ fn checked_kinds() -> impl Iterator<Item = (&'static str, &'static str, Option<R
             crate::soa::CHECKED
                 .into_iter()
                 .chain(crate::risks::CHECKED)
+                .chain(crate::classification::CHECKED)
                 .map(|(kind, table)| (kind, table, None)),
         )
 }

@@ -213,7 +213,10 @@ async fn an_edited_risk_row_is_caught_and_a_move_carries_the_register() {
         source.export_all(&mut file).await.unwrap();
         let target = engines.fresh(engine, "risks_target").await;
         target.import_all(&file[..]).await.unwrap();
-        assert_eq!(target.risks(org).await.unwrap(), std::slice::from_ref(&risk));
+        assert_eq!(
+            target.risks(org).await.unwrap(),
+            std::slice::from_ref(&risk)
+        );
         assert_eq!(target.risk_criteria(org).await.unwrap().revision, 1);
         assert!(target.verify_ledger(Vec::new()).await.unwrap().ok);
 

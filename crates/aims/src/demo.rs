@@ -216,6 +216,11 @@ pub async fn load(store: &Store) -> anyhow::Result<()> {
         classifier,
     };
     load_risks(store, &actor, org, &systems).await?;
+    let names = store
+        .record_names(org, aims_domain::inventory::RecordKind::System)
+        .await?;
+    let names: Vec<(Uuid, &str)> = names.iter().map(|(id, n)| (*id, n.as_str())).collect();
+    crate::demo_eu_ai_act::seed(store, &actor, org, &names).await?;
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 mod cli;
 mod commands;
 mod demo;
+mod demo_eu_ai_act;
 mod keys;
 mod settings;
 

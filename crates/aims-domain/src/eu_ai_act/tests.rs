@@ -1082,3 +1082,38 @@ proptest! {
         prop_assert_eq!(fields, vec![format!("answers.{key}")]);
     }
 }
+
+// ------------------------------------------------------------ stored classifications
+
+#[test]
+fn each_tier_sets_the_inventory_field_of_the_same_name() {
+    for &tier in Tier::ALL {
+        assert_eq!(tier.inventory_tier().as_str(), tier.as_str());
+    }
+}
+
+#[test]
+fn shown_answers_drop_what_a_form_could_not_hide() {
+    // A deployer that is not a provider: the provider and GPAI questions are hidden, and so
+    // are the questions that depend on them, even when the hidden answer would show them.
+    let mut given = screened(json!({"roles": ["deployer"], "annex_iii_areas": ["none"]}));
+    let extra = answers(json!({
+        "provider_outside_eu": true,
+        "gpai_model": true,
+        "gpai_compute_threshold": false,
+        "gpai_designated": true,
+        "realtime_rbi_exception": true,
+        "deep_fake": true,
+        "not_a_question": "x",
+    }));
+    assert!(check_answers(&given).is_ok());
+    let expected = given.clone();
+    given.extend(extra);
+    assert!(check_answers(&given).is_err());
+    assert_eq!(shown_answers(&given), expected);
+    assert_eq!(classified(&shown_answers(&given)).tier, Tier::Minimal);
+
+    // Answers that are shown stay, whatever their value: checking them is classify's job.
+    let bad = answers(json!({"roles": "provider", "ai_system": "maybe"}));
+    assert_eq!(shown_answers(&bad), bad);
+}

@@ -70,6 +70,7 @@ choice_enum!(
         HighRisk = "high_risk": "High-risk",
         Transparency = "transparency": "Transparency obligations",
         Minimal = "minimal": "Minimal risk",
+        OutOfScope = "out_of_scope": "Out of scope",
     }
 );
 

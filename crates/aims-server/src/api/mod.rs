@@ -4,6 +4,7 @@
 //! The router, the per-route permission check, the OpenAPI document and the role × route
 //! test are all built from that list, so a route cannot exist undocumented or unguarded.
 
+pub(crate) mod classification;
 pub(crate) mod decisions;
 pub(crate) mod inventory;
 pub(crate) mod ledger;
@@ -243,6 +244,7 @@ pub fn routes() -> Vec<ApiRoute> {
     routes.extend(inventory::routes::<SupplierFields>());
     routes.extend(soa::routes());
     routes.extend(risks::routes());
+    routes.extend(classification::routes());
     routes
 }
 

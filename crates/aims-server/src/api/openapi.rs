@@ -84,6 +84,8 @@ fn operation(method: &Method, doc: &Doc, authenticated: bool) -> Value {
             // Framework refs and event ids are text; every other path id is a UUID.
             let schema = if *name == "ref" {
                 json!({"type": "string", "minLength": 1, "maxLength": 100, "description": "An identifier of the framework, for example `A.6.2.4` or `6.1.2`"})
+            } else if *name == "version" {
+                json!({"type": "integer", "minimum": 1})
             } else if *name == "event_id" {
                 json!({"type": "string", "minLength": 1, "maxLength": 200})
             } else {
@@ -222,7 +224,7 @@ fn query_schema(name: &str) -> Value {
     }
 }
 
-fn add<T: ToSchema>(schemas: &mut Map<String, Value>) {
+pub(super) fn add<T: ToSchema>(schemas: &mut Map<String, Value>) {
     let mut nested: Vec<(String, RefOr<Schema>)> = Vec::new();
     T::schemas(&mut nested);
     for (name, schema) in nested {
@@ -387,6 +389,7 @@ fn schemas() -> Map<String, Value> {
     add_kind::<SupplierFields>(&mut s);
     add_soa(&mut s);
     add_risks(&mut s);
+    super::classification::schemas(&mut s);
     s.insert("Health".into(), json!({"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["ok", "unavailable"]}}}));
     s.insert(
         "OpenApiDocument".into(),

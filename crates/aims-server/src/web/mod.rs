@@ -3,6 +3,7 @@
 
 mod account;
 mod assets;
+mod classification;
 mod forms;
 mod inventory;
 mod layout;
@@ -73,6 +74,7 @@ pub fn routes() -> Vec<WebRoute> {
         ),
     ];
     routes.extend(inventory::all_routes());
+    routes.extend(classification::routes());
     routes.extend([
         page(Method::GET, "/users", Some(Read), get(users::list)),
         page(
