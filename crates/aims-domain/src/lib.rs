@@ -4,6 +4,7 @@
 //! other way round, so the rules written here hold whichever way a record arrives.
 
 pub mod account;
+pub mod assessment;
 pub mod decision;
 pub mod eu_ai_act;
 pub mod history;

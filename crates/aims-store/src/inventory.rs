@@ -435,6 +435,16 @@ async fn check_not_referenced(
 ) -> Result<()> {
     if target == RecordKind::System {
         let mut stmt = Query::select();
+        stmt.from("impact_assessments")
+            .expr(Expr::col("id").count())
+            .and_where(eq("impact_assessments", "system_id", id.to_string()));
+        let n = tx.fetch_i64(&stmt).await?;
+        if n > 0 {
+            return Err(StoreError::InUse(format!(
+                "this AI system has {n} impact assessment version(s), which are kept as evidence"
+            )));
+        }
+        let mut stmt = Query::select();
         stmt.from("risks")
             .expr(Expr::col("id").count())
             .and_where(eq("risks", "organisation_id", organisation_id.to_string()))
@@ -485,6 +495,16 @@ async fn check_not_referenced(
         if n > 0 {
             return Err(StoreError::InUse(format!(
                 "this AI system has {n} EU AI Act classification version(s), which are kept as evidence; it cannot be deleted (set its life-cycle stage to retired instead)"
+            )));
+        }
+        let mut stmt = Query::select();
+        stmt.from("impact_assessments")
+            .expr(Expr::col("id").count())
+            .and_where(eq("impact_assessments", "system_id", id.to_string()));
+        let n = tx.fetch_i64(&stmt).await?;
+        if n > 0 {
+            return Err(StoreError::InUse(format!(
+                "this AI system has {n} impact assessment version(s), which are kept as evidence"
             )));
         }
         let mut stmt = Query::select();

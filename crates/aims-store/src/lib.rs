@@ -7,6 +7,7 @@
 //! write can skip it.
 
 mod accounts;
+mod assessments;
 pub mod changes;
 mod classification;
 mod db;
@@ -28,6 +29,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 pub use accounts::{
     Credentials, MemberUpdate, NewSession, NewToken, NewUser, Principal, SessionAuth, TokenAuth,
 };
+pub use assessments::AssessmentContent;
 pub use changes::Actor;
 pub use classification::CLASSIFICATION_KIND;
 pub use db::{Engine, format_timestamp, redact_url};

@@ -54,6 +54,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_eu_ai_act_classifications.sql"),
         postgres: include_str!("../migrations/postgres/0006_eu_ai_act_classifications.sql"),
     },
+    Migration {
+        version: 7,
+        name: "impact_assessments",
+        sqlite: include_str!("../migrations/sqlite/0007_impact_assessments.sql"),
+        postgres: include_str!("../migrations/postgres/0007_impact_assessments.sql"),
+    },
 ];
 
 /// The migration after which the change log is a hash chain: applying it chains the

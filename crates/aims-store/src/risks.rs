@@ -174,35 +174,9 @@ impl Store {
     ) -> Result<Risk> {
         let now = self.now();
         let mut tx = self.pool.write().await?;
-        check_fields(&mut tx, organisation_id, &fields).await?;
-        let risk = Risk {
-            id: Uuid::new_v4(),
-            organisation_id,
-            revision: 1,
-            created_at: now,
-            updated_at: now,
-            created_by: actor.label.clone(),
-            updated_by: actor.label.clone(),
-            fields,
-            acceptance: None,
-        };
-        let mut row = to_object(&risk)?;
-        for key in ["created_at", "updated_at"] {
-            row.insert(key.into(), Value::String(format_timestamp(now)));
-        }
-        rows::insert(&mut tx, risks_table(), &row).await?;
-        let stored = log_risk(
-            &mut tx,
-            now,
-            organisation_id,
-            actor,
-            Action::Create,
-            risk.id,
-        )
-        .await?;
-        sync_soa_links(&mut tx, actor, organisation_id, now, &stored, None).await?;
+        let risk = insert_risk(&mut tx, actor, organisation_id, now, fields).await?;
         tx.commit().await?;
-        Ok(stored)
+        Ok(risk)
     }
 
     /// Replaces a risk's fields, read at `expected_revision`. The acceptance stays only if the
@@ -314,6 +288,36 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Inserts a risk within the caller's transaction: checks, insert, log, SoA links.
+pub(crate) async fn insert_risk(
+    tx: &mut Tx,
+    actor: &Actor,
+    organisation_id: Uuid,
+    now: DateTime<Utc>,
+    fields: RiskFields,
+) -> Result<Risk> {
+    check_fields(tx, organisation_id, &fields).await?;
+    let risk = Risk {
+        id: Uuid::new_v4(),
+        organisation_id,
+        revision: 1,
+        created_at: now,
+        updated_at: now,
+        created_by: actor.label.clone(),
+        updated_by: actor.label.clone(),
+        fields,
+        acceptance: None,
+    };
+    let mut row = to_object(&risk)?;
+    for key in ["created_at", "updated_at"] {
+        row.insert(key.into(), Value::String(format_timestamp(now)));
+    }
+    rows::insert(tx, risks_table(), &row).await?;
+    let stored = log_risk(tx, now, organisation_id, actor, Action::Create, risk.id).await?;
+    sync_soa_links(tx, actor, organisation_id, now, &stored, None).await?;
+    Ok(stored)
 }
 
 async fn read_criteria(tx: &mut Tx, organisation_id: Uuid) -> Result<StoredCriteria> {

@@ -311,6 +311,32 @@ pub fn tables() -> &'static [TableDef] {
                 }
             },
             TableDef {
+                name: "impact_assessments",
+                columns: vec![
+                    col("id", Text),
+                    col("organisation_id", Text),
+                    col("system_id", Text),
+                    col("template_id", Text),
+                    col("template_version", Text),
+                    col("version", Int),
+                    col("status", Text),
+                    col("revision", Int),
+                    col("created_at", Timestamp),
+                    col("updated_at", Timestamp),
+                    col("created_by", Text),
+                    col("updated_by", Text),
+                    col("answers", Json),
+                    col("level", Text),
+                    col("reasons", Json),
+                    opt("review_due", Date),
+                    opt("approved_at", Timestamp),
+                    opt("approved_by", Text),
+                    col("approval_note", Text),
+                    col("risk_ids", Json),
+                ],
+                order_by: &["id"],
+            },
+            TableDef {
                 name: "decisions",
                 columns: vec![
                     col("system_id", Text),

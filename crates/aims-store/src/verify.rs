@@ -102,6 +102,7 @@ fn checked_kinds() -> impl Iterator<Item = (&'static str, &'static str, Option<R
                 .into_iter()
                 .chain(crate::risks::CHECKED)
                 .chain(crate::classification::CHECKED)
+                .chain(crate::assessments::CHECKED)
                 .map(|(kind, table)| (kind, table, None)),
         )
 }

@@ -5,6 +5,7 @@
 //! test are all built from that list, so a route cannot exist undocumented or unguarded.
 
 pub(crate) mod classification;
+pub(crate) mod assessments;
 pub(crate) mod decisions;
 pub(crate) mod inventory;
 pub(crate) mod ledger;
@@ -245,6 +246,7 @@ pub fn routes() -> Vec<ApiRoute> {
     routes.extend(soa::routes());
     routes.extend(risks::routes());
     routes.extend(classification::routes());
+    routes.extend(assessments::routes());
     routes
 }
 

@@ -81,13 +81,15 @@ fn operation(method: &Method, doc: &Doc, authenticated: bool) -> Value {
         .path_params
         .iter()
         .map(|name| {
-            // Framework refs and event ids are text; every other path id is a UUID.
+            // Framework refs, event ids and template ids are text; every other path id is a UUID.
             let schema = if *name == "ref" {
                 json!({"type": "string", "minLength": 1, "maxLength": 100, "description": "An identifier of the framework, for example `A.6.2.4` or `6.1.2`"})
             } else if *name == "version" {
                 json!({"type": "integer", "minimum": 1})
             } else if *name == "event_id" {
                 json!({"type": "string", "minLength": 1, "maxLength": 200})
+            } else if *name == "template_id" {
+                json!({"type": "string", "minLength": 1, "maxLength": 200, "description": "A template id of the library, such as `impact-individuals-groups`"})
             } else {
                 json!({"type": "string", "format": "uuid"})
             };
@@ -219,7 +221,7 @@ fn query_schema(name: &str) -> Value {
         "treatment" => {
             json!({"type": "string", "enum": ["modify", "avoid", "share", "retain", ""]})
         }
-        "system_id" => json!({"type": "string", "format": "uuid"}),
+        "system_id" | "with" => json!({"type": "string", "format": "uuid"}),
         _ => json!({"type": "string", "maxLength": 200}),
     }
 }
@@ -390,6 +392,7 @@ fn schemas() -> Map<String, Value> {
     add_soa(&mut s);
     add_risks(&mut s);
     super::classification::schemas(&mut s);
+    add_assessments(&mut s);
     s.insert("Health".into(), json!({"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["ok", "unavailable"]}}}));
     s.insert(
         "OpenApiDocument".into(),
@@ -493,6 +496,29 @@ fn add_kind<F: ToSchema + aims_domain::inventory::RecordFields>(s: &mut Map<Stri
                 "offset": {"type": "integer"}
             }
         }),
+    );
+}
+
+/// The schemas of the impact assessment routes.
+fn add_assessments(s: &mut Map<String, Value>) {
+    use super::assessments::*;
+    use aims_domain::assessment::{AnswerChange, AssessmentStatus, ImpactAssessment, LevelReason};
+    add::<TemplateSummary>(s);
+    add::<TemplateList>(s);
+    add::<AssessmentStatus>(s);
+    add::<LevelReason>(s);
+    add::<ImpactAssessment>(s);
+    add::<ImpactAssessmentList>(s);
+    add::<NewImpactAssessment>(s);
+    add::<ImpactAssessmentPatch>(s);
+    add::<ApproveImpactAssessment>(s);
+    add::<AnswerChange>(s);
+    add::<AssessmentComparison>(s);
+    add::<RaiseRisk>(s);
+    add::<RaisedRisk>(s);
+    s.insert(
+        "AssessmentTemplateDocument".into(),
+        json!({"type": "object", "description": "An aims-assessment-template/1 document as JSON (docs/library-format.md)", "required": ["id", "name", "version", "levels", "sections"]}),
     );
 }
 

@@ -2,6 +2,7 @@
 //! the binary. Every form works without JavaScript.
 
 mod account;
+mod assessments;
 mod assets;
 mod classification;
 mod forms;
@@ -160,6 +161,60 @@ pub fn routes() -> Vec<WebRoute> {
             "/risk-criteria",
             Some(Read),
             get(risks::criteria),
+        ),
+        page(
+            Method::GET,
+            "/impact-assessments",
+            Some(Read),
+            get(assessments::list),
+        ),
+        page(
+            Method::GET,
+            "/impact-assessments/new",
+            Some(Edit),
+            get(assessments::new_form),
+        ),
+        page(
+            Method::POST,
+            "/impact-assessments/new",
+            Some(Edit),
+            post(assessments::create),
+        ),
+        page(
+            Method::GET,
+            "/impact-assessments/{id}",
+            Some(Read),
+            get(assessments::show),
+        ),
+        page(
+            Method::GET,
+            "/impact-assessments/{id}/edit",
+            Some(Edit),
+            get(assessments::edit_form),
+        ),
+        page(
+            Method::POST,
+            "/impact-assessments/{id}/edit",
+            Some(Edit),
+            post(assessments::update),
+        ),
+        page(
+            Method::POST,
+            "/impact-assessments/{id}/approve",
+            Some(Approve),
+            post(assessments::approve),
+        ),
+        page(
+            Method::POST,
+            "/impact-assessments/{id}/raise-risk",
+            Some(Edit),
+            post(assessments::raise_risk),
+        ),
+        page(
+            Method::GET,
+            "/impact-assessments/{id}/compare",
+            Some(Read),
+            get(assessments::compare),
         ),
         page(Method::GET, "/tokens", Some(Read), get(tokens::list)),
         page(Method::POST, "/tokens", Some(Read), post(tokens::create)),
