@@ -837,3 +837,73 @@ async fn classify_a_system_under_the_eu_ai_act() -> Result<()> {
     ensure!(ui.text("dl.details").await?.contains("High-risk"));
     ui.finish().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_impact_assessment_is_drafted_checked_and_raises_a_risk() -> Result<()> {
+    let ui = ui_or_skip!();
+    ui.add_system("Entrance person detector", Some(Criticality::High))
+        .await?;
+    ui.sign_in("admin", PASSWORD).await?;
+    ui.goto("/impact-assessments/new").await?;
+    let system = ui.find("#field-system_id option:nth-child(2)").await?;
+    let value = system.attr("value").await?.unwrap_or_default();
+    ui.select("#field-system_id", &value).await?;
+    ui.find("input[name=template_id][value=impact-individuals-groups]")
+        .await?
+        .click()
+        .await?;
+    ui.click_and_wait("form.record-form button[type=submit]")
+        .await?;
+    ensure!(ui.path().await?.ends_with("/edit"), "on to the questions");
+
+    ui.fill("#field-q-intended-purpose", "Counts people at entrances.")
+        .await?;
+    ui.find("input[name=q-decision-role][value=usually-followed]")
+        .await?
+        .click()
+        .await?;
+    ui.click_and_wait("form.record-form button[type=submit]")
+        .await?;
+    ensure!(ui.text(".notice").await?.contains("saved"));
+    let details = ui.text("dl.details").await?;
+    ensure!(details.contains("high"), "the derived level: {details}");
+    ensure!(
+        ui.text("dl.answers")
+            .await?
+            .contains("A person decides, but usually follows the output"),
+        "answers are shown by their labels"
+    );
+
+    // Approval lists each unanswered required question, linked to its input.
+    let details_path = ui.path().await?;
+    ui.click_and_wait("form[action$='/approve'] button[type=submit]")
+        .await?;
+    let summary = ui.text(".error-summary").await?;
+    ensure!(
+        summary.contains("is required before approval"),
+        "summary: {summary}"
+    );
+    ensure!(
+        ui.exists(".error-summary a[href='#field-q-effect-significance']")
+            .await?
+    );
+    ensure!(
+        ui.exists("#field-q-effect-significance").await?,
+        "the questionnaire is shown"
+    );
+    ui.goto(&details_path).await?;
+
+    // A risk from the flagged answer, in one step.
+    ui.select("#field-question_id", "decision-role").await?;
+    ui.select("#field-inherent_likelihood", "3").await?;
+    ui.select("#field-inherent_impact", "4").await?;
+    ui.click_and_wait("form[action$='/raise-risk'] button[type=submit]")
+        .await?;
+    ensure!(ui.path().await?.starts_with("/risks/"));
+    let details = ui.text("dl.details").await?;
+    ensure!(
+        details.contains("Identified in version 1") && details.contains("Entrance person detector"),
+        "{details}"
+    );
+    ui.finish().await
+}

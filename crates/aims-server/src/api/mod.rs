@@ -4,8 +4,8 @@
 //! The router, the per-route permission check, the OpenAPI document and the role × route
 //! test are all built from that list, so a route cannot exist undocumented or unguarded.
 
-pub(crate) mod classification;
 pub(crate) mod assessments;
+pub(crate) mod classification;
 pub(crate) mod decisions;
 pub(crate) mod inventory;
 pub(crate) mod ledger;

@@ -584,7 +584,8 @@ pub async fn approve(
                 .ok();
             let t = current.and_then(|a| template(&a.template_id, "").ok());
             let errors = invalid_or_page(err, &auth, t)?;
-            details(&state, &auth, id, None, &errors, StatusCode::BAD_REQUEST).await
+            // Unanswered questions are fixed on the questionnaire: show it with the summary.
+            edit_page(&state, &auth, id, None, &errors, StatusCode::BAD_REQUEST).await
         }
     }
 }
