@@ -5,7 +5,7 @@
 //! can bind port 0 and drive the real server.
 
 pub mod api;
-pub mod assessment_report;
+pub mod assessments;
 pub mod auth;
 pub mod config;
 pub mod error;

@@ -221,6 +221,89 @@ pub async fn load(store: &Store) -> anyhow::Result<()> {
         .await?;
     let names: Vec<(Uuid, &str)> = names.iter().map(|(id, n)| (*id, n.as_str())).collect();
     crate::demo_eu_ai_act::seed(store, &actor, org, &names).await?;
+    load_assessments(store, &actor, org, &systems).await?;
+    Ok(())
+}
+
+/// Demo answers checked and evaluated against a bundled template, as the API does.
+fn assessed(template_id: &str, answers: Value) -> anyhow::Result<aims_store::AssessmentContent> {
+    let library = aims_server::soa::bundled_library().context("the bundled library")?;
+    let template = library
+        .template(template_id)
+        .with_context(|| format!("the bundled template {template_id}"))?;
+    let answers = serde_json::from_value(answers)?;
+    let review_due = chrono::Utc::now().date_naive() + chrono::Duration::days(300);
+    aims_server::assessments::evaluate(template, answers, Some(review_due))
+        .map_err(|e| anyhow::anyhow!("demo answers for {template_id}: {e}"))
+}
+
+/// An approved impact assessment of the person detector, and a draft for the credit model.
+async fn load_assessments(
+    store: &Store,
+    actor: &Actor,
+    org: Uuid,
+    s: &DemoSystems,
+) -> anyhow::Result<()> {
+    const TEMPLATE: &str = "impact-individuals-groups";
+    let detector = assessed(
+        TEMPLATE,
+        json!({
+            "intended-purpose": "Counts people passing store and office entrances to manage occupancy limits and support evacuations. It does not identify or track individuals and is not used for access control.",
+            "decision-role": "one-input",
+            "effect-significance": "moderate",
+            "people-affected": "over-100000",
+            "rights-affected": ["privacy", "non-discrimination"],
+            "protected-characteristics": true,
+            "group-performance": "gap-mitigated",
+            "fairness-measures": "Recall per skin-tone group and clothing colour on the 2025 validation set; releases are blocked when the gap exceeds 2 points.",
+            "physical-harm": true,
+            "psychological-harm": false,
+            "harm-severity": 3,
+            "personal-data": "ordinary",
+            "sensitive-inferences": false,
+            "purpose-creep": true,
+            "informed-of-ai": "clearly-beforehand",
+            "alternative": "equivalent",
+            "influences-choices": false,
+            "explanation": "general",
+            "human-review": "timely",
+            "can-stop": true,
+            "vulnerable-groups": ["children", "disabilities"],
+            "accessibility": "checked",
+            "mitigations": "On-device processing, counts only; signage at every entrance; per-group recall gate; store managers can override the occupancy signal; wheelchair users and prams in the test set.",
+        }),
+    )?;
+    let a = store
+        .create_assessment(actor, org, s.detector, TEMPLATE, detector)
+        .await?;
+    let maria = store
+        .credentials("maria")
+        .await?
+        .context("the demo needs its AI governance lead")?;
+    store
+        .approve_assessment(
+            &Actor::user(maria.user_id, &maria.username),
+            org,
+            a.id,
+            a.revision,
+            "Reviewed with facilities and the data protection officer; the per-group recall gate is the key control.",
+        )
+        .await?;
+    let credit = assessed(
+        TEMPLATE,
+        json!({
+            "intended-purpose": "Scores consumer loan applications for probability of default; credit officers decide.",
+            "decision-role": "usually-followed",
+            "effect-significance": "significant",
+            "people-affected": "under-100000",
+            "rights-affected": ["non-discrimination", "privacy", "social-protection"],
+            "protected-characteristics": true,
+            "group-performance": "gap-open",
+        }),
+    )?;
+    store
+        .create_assessment(actor, org, s.credit, TEMPLATE, credit)
+        .await?;
     Ok(())
 }
 

@@ -255,6 +255,19 @@ async fn serve_demo_starts_a_believable_installation_on_sqlite() {
     .await;
     assert_eq!(decisions["total"], 3000, "the detector's decision log");
     assert!(decisions["items"][0]["groups"]["skin_tone"].is_string());
+    let assessments = get(
+        &client,
+        format!("{}/api/v1/impact-assessments", server.base),
+    )
+    .await;
+    let statuses: Vec<&str> = assessments["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.len(), 2, "{assessments}");
+    assert!(statuses.contains(&"approved") && statuses.contains(&"draft"));
     let ledger = get(
         &client,
         format!("{}/api/v1/ledger/entries?limit=1", server.base),

@@ -3,13 +3,10 @@
 
 use aims_domain::Permission;
 use aims_domain::ValidationErrors;
-use aims_domain::assessment::{
-    AnswerChange, Answers, ImpactAssessment, LevelReason, compare_answers,
-};
+use aims_domain::assessment::{AnswerChange, Answers, ImpactAssessment, compare_answers};
 use aims_domain::risk::{Rating, RiskFields};
 use aims_domain::validation::deserialize;
 use aims_library::AssessmentTemplate;
-use aims_store::AssessmentContent;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -199,40 +196,6 @@ pub(crate) fn template(id: &str, field: &str) -> ApiResult<&'static AssessmentTe
     })
 }
 
-/// Checks answers against the template and derives the level; problems are named
-/// `answers.<question id>`.
-pub(crate) fn evaluate(
-    template: &AssessmentTemplate,
-    answers: Answers,
-    review_due: Option<NaiveDate>,
-) -> ApiResult<AssessmentContent> {
-    let answers: Answers = answers.into_iter().filter(|(_, v)| !v.is_null()).collect();
-    let problems = template.check_answers(&answers);
-    if !problems.is_empty() {
-        let mut errors = ValidationErrors::new();
-        for p in problems {
-            errors.add(format!("answers.{}", p.question), p.message);
-        }
-        return Err(errors.into());
-    }
-    let outcome = template.evaluate(&answers);
-    Ok(AssessmentContent {
-        template_version: template.version.clone(),
-        answers,
-        level: outcome.level,
-        reasons: outcome
-            .reasons
-            .into_iter()
-            .map(|r| LevelReason {
-                question_id: r.question_id,
-                level: r.level,
-                text: r.text,
-            })
-            .collect(),
-        review_due,
-    })
-}
-
 async fn list_templates(Auth(_auth): Auth) -> ApiResult<Json<TemplateList>> {
     let items: Vec<TemplateSummary> = library()?
         .templates
@@ -330,7 +293,7 @@ pub(crate) async fn create_assessment(
             .map(|latest| latest.answers)
             .unwrap_or_default(),
     };
-    let content = evaluate(template, answers, body.review_due)?;
+    let content = crate::assessments::evaluate(template, answers, body.review_due)?;
     Ok(state
         .store
         .create_assessment(&auth.actor(), org, body.system_id, &template.id, content)
@@ -377,7 +340,7 @@ pub(crate) async fn update_assessment(
         }
     }
     let review_due = patch.review_due.unwrap_or(current.review_due);
-    let content = evaluate(template, answers, review_due)?;
+    let content = crate::assessments::evaluate(template, answers, review_due)?;
     Ok(state
         .store
         .update_assessment(&auth.actor(), org, id, patch.revision, content)
@@ -622,7 +585,7 @@ async fn report(
         .record::<aims_domain::inventory::SystemFields>(org, assessment.system_id)
         .await?;
     let organisation = state.store.organisation(org).await?;
-    let html = crate::assessment_report::standalone(
+    let html = crate::assessments::standalone(
         &organisation.name,
         &system.fields.name,
         template,

@@ -185,7 +185,7 @@ pub fn routes() -> Vec<ApiRoute> {
             "/ledger/entries",
             Some(Read),
             doc("listLedgerEntries", "ledger", "Entries of the tamper-evident change ledger for this organisation, newest first, with their hashes").ok(200, "LedgerEntryList").query(&[
-                ("record_kind", "Only entries of this kind of record (`systems`, `models`, `datasets`, `suppliers`, `organisation`, `user`, `member`, `api_token`)"),
+                ("record_kind", "Only entries of this kind of record (`systems`, `models`, `datasets`, `suppliers`, `soa`, `soa_control`, `soa_requirement`, `soa_version`, `risk`, `risk_criteria`, `impact_assessment`, `eu_ai_act_classification`, `organisation`, `user`, `member`, `api_token`)"),
                 ("record_id", "Only entries of this record"),
                 ("actor", "Only entries made by this actor, as the ledger names it"),
                 ("from", "Only entries at or after this RFC 3339 time"),

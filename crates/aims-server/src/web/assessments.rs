@@ -507,7 +507,7 @@ async fn details(
         }
         (notice(notice_code))
         (error_summary(errors))
-        (crate::assessment_report::body(&system.fields.name, t, &a))
+        (crate::assessments::body(&system.fields.name, t, &a))
         h2 { "Versions" }
         ul {
             @for v in &versions {

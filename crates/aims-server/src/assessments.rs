@@ -1,5 +1,6 @@
-//! The impact assessment report: the answers section by section with the template's
-//! guidance, the derived impact level and why, and the approval. The web page shows the
+//! Impact assessments against library templates: answers checked and the impact level
+//! derived ([`evaluate`]), and the report: the answers section by section, the derived
+//! impact level and why, and the approval. The web page shows the
 //! same body inside the site; the download is a standalone HTML document with its own
 //! styles, to keep, print to PDF or send.
 
@@ -7,7 +8,46 @@ use aims_domain::assessment::ImpactAssessment;
 use aims_library::AssessmentTemplate;
 use maud::{DOCTYPE, Markup, html};
 
+use aims_domain::ValidationErrors;
+use aims_domain::assessment::{Answers, LevelReason};
+use aims_store::AssessmentContent;
+use chrono::NaiveDate;
+
 use crate::api::assessments::answer_text;
+
+/// Checks answers against the template and derives the level; problems are named
+/// `answers.<question id>`.
+pub fn evaluate(
+    template: &AssessmentTemplate,
+    answers: Answers,
+    review_due: Option<NaiveDate>,
+) -> Result<AssessmentContent, ValidationErrors> {
+    let answers: Answers = answers.into_iter().filter(|(_, v)| !v.is_null()).collect();
+    let problems = template.check_answers(&answers);
+    if !problems.is_empty() {
+        let mut errors = ValidationErrors::new();
+        for p in problems {
+            errors.add(format!("answers.{}", p.question), p.message);
+        }
+        return Err(errors);
+    }
+    let outcome = template.evaluate(&answers);
+    Ok(AssessmentContent {
+        template_version: template.version.clone(),
+        answers,
+        level: outcome.level,
+        reasons: outcome
+            .reasons
+            .into_iter()
+            .map(|r| LevelReason {
+                question_id: r.question_id,
+                level: r.level,
+                text: r.text,
+            })
+            .collect(),
+        review_due,
+    })
+}
 
 /// The report's content: level, reasons, answers, approval.
 pub fn body(system: &str, template: &AssessmentTemplate, a: &ImpactAssessment) -> Markup {
