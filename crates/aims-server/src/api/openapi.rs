@@ -518,7 +518,21 @@ fn add_assessments(s: &mut Map<String, Value>) {
     add::<RaisedRisk>(s);
     s.insert(
         "AssessmentTemplateDocument".into(),
-        json!({"type": "object", "description": "An aims-assessment-template/1 document as JSON (docs/library-format.md)", "required": ["id", "name", "version", "levels", "sections"]}),
+        json!({
+            "type": "object",
+            "description": "An aims-assessment-template/1 document as JSON (docs/library-format.md)",
+            "required": ["id", "name", "version", "levels", "sections"],
+            "properties": {
+                "id": {"type": "string"},
+                "name": {"type": "string"},
+                "version": {"type": "string"},
+                "description": {"type": "string"},
+                "applies_to": {"type": ["string", "null"]},
+                "levels": {"type": "array", "items": {"type": "string"}, "description": "Impact levels, lowest first"},
+                "sections": {"type": "array", "items": {"type": "object"}},
+                "rules": {"type": "array", "items": {"type": "object"}}
+            }
+        }),
     );
 }
 
