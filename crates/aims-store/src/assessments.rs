@@ -15,8 +15,8 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::Store;
-use crate::changes::{self, Action, Actor};
-use crate::db::{Tx, format_timestamp, to_sql_value};
+use crate::changes::{Action, Actor};
+use crate::db::{Tx, format_timestamp};
 use crate::error::{Result, StoreError};
 use crate::rows::{self, eq};
 use crate::schema::{TableDef, table};
@@ -173,7 +173,15 @@ impl Store {
         values.insert("level".into(), Value::String(content.level));
         values.insert("reasons".into(), json(&content.reasons)?);
         values.insert("review_due".into(), json(&content.review_due)?);
-        write(&mut tx, actor, id, now, &values).await?;
+        rows::update_revision(
+            &mut tx,
+            assessments_table(),
+            &id.to_string(),
+            actor,
+            now,
+            &values,
+        )
+        .await?;
         let stored = log(&mut tx, now, organisation_id, actor, Action::Update, id).await?;
         tx.commit().await?;
         Ok(stored)
@@ -202,7 +210,15 @@ impl Store {
             "approval_note".into(),
             Value::String(note.trim().to_owned()),
         );
-        write(&mut tx, actor, id, now, &values).await?;
+        rows::update_revision(
+            &mut tx,
+            assessments_table(),
+            &id.to_string(),
+            actor,
+            now,
+            &values,
+        )
+        .await?;
         let stored = log(&mut tx, now, organisation_id, actor, Action::Update, id).await?;
         tx.commit().await?;
         Ok(stored)
@@ -227,7 +243,15 @@ impl Store {
         assessment.risk_ids.push(risk.id);
         let mut values = Map::new();
         values.insert("risk_ids".into(), json(&assessment.risk_ids)?);
-        write(&mut tx, actor, id, now, &values).await?;
+        rows::update_revision(
+            &mut tx,
+            assessments_table(),
+            &id.to_string(),
+            actor,
+            now,
+            &values,
+        )
+        .await?;
         let stored = log(&mut tx, now, organisation_id, actor, Action::Update, id).await?;
         tx.commit().await?;
         Ok((risk, stored))
@@ -239,26 +263,10 @@ async fn read_one(
     organisation_id: Uuid,
     id: Uuid,
 ) -> Result<Option<ImpactAssessment>> {
-    fetch_row(tx, organisation_id, id)
+    rows::fetch_in(tx, assessments_table(), organisation_id, &id.to_string())
         .await?
         .map(|row| rows::decode(row, "impact assessment"))
         .transpose()
-}
-
-async fn fetch_row(
-    tx: &mut Tx,
-    organisation_id: Uuid,
-    id: Uuid,
-) -> Result<Option<Map<String, Value>>> {
-    let table = assessments_table();
-    let mut stmt = rows::select(table.name, &table.columns);
-    stmt.and_where(eq(table.name, "id", id.to_string()))
-        .and_where(eq(
-            table.name,
-            "organisation_id",
-            organisation_id.to_string(),
-        ));
-    tx.fetch_optional(&stmt, &table.columns).await
 }
 
 async fn read_versions(
@@ -304,33 +312,6 @@ async fn current_at(
     Ok(current)
 }
 
-async fn write(
-    tx: &mut Tx,
-    actor: &Actor,
-    id: Uuid,
-    now: DateTime<Utc>,
-    values: &Map<String, Value>,
-) -> Result<()> {
-    let table = assessments_table();
-    let mut stmt = Query::update();
-    stmt.table(table.name);
-    for (name, value) in values {
-        let column = table
-            .column(name)
-            .ok_or_else(|| StoreError::Corrupt(format!("no column for field {name}")))?;
-        stmt.value(
-            column.name,
-            to_sql_value(column, value).map_err(StoreError::Corrupt)?,
-        );
-    }
-    stmt.value("revision", Expr::col("revision").add(1))
-        .value("updated_at", now)
-        .value("updated_by", actor.label.as_str())
-        .and_where(eq(table.name, "id", id.to_string()));
-    tx.execute(&stmt).await?;
-    Ok(())
-}
-
 async fn log(
     tx: &mut Tx,
     now: DateTime<Utc>,
@@ -339,22 +320,18 @@ async fn log(
     action: Action,
     id: Uuid,
 ) -> Result<ImpactAssessment> {
-    let row = fetch_row(tx, organisation_id, id)
-        .await?
-        .ok_or_else(|| StoreError::Corrupt(format!("assessment {id} vanished after writing")))?;
-    let assessment: ImpactAssessment = rows::decode(row.clone(), "impact assessment")?;
-    changes::record(
+    let row = rows::log_row(
         tx,
+        assessments_table(),
         now,
-        Some(organisation_id),
+        organisation_id,
         actor,
         action,
         ASSESSMENT_KIND,
         &id.to_string(),
-        &Value::Object(row),
     )
     .await?;
-    Ok(assessment)
+    rows::decode(row, "impact assessment")
 }
 
 /// Kinds whose stored rows are exactly their logged state: (kind, table).

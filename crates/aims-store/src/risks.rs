@@ -131,7 +131,7 @@ impl Store {
             tx.execute(&stmt).await?;
             Action::Update
         };
-        let stored = fetch_by_id(&mut tx, table, organisation_id, &id)
+        let stored = rows::fetch_in(&mut tx, table, organisation_id, &id)
             .await?
             .ok_or_else(|| StoreError::Corrupt("risk criteria vanished after writing".into()))?;
         changes::record(
@@ -198,7 +198,7 @@ impl Store {
         if !keep {
             values.insert("acceptance".into(), Value::Null);
         }
-        write_values(&mut tx, actor, organisation_id, id, now, &values).await?;
+        rows::update_revision(&mut tx, risks_table(), &id.to_string(), actor, now, &values).await?;
         let stored = log_risk(&mut tx, now, organisation_id, actor, Action::Update, id).await?;
         sync_soa_links(&mut tx, actor, organisation_id, now, &stored, Some(&before)).await?;
         tx.commit().await?;
@@ -224,7 +224,7 @@ impl Store {
         let acceptance = request.decide(&risk.fields, &criteria, &actor.label, role, today)?;
         let mut values = Map::new();
         values.insert("acceptance".into(), Value::Object(to_object(&acceptance)?));
-        write_values(&mut tx, actor, organisation_id, id, now, &values).await?;
+        rows::update_revision(&mut tx, risks_table(), &id.to_string(), actor, now, &values).await?;
         let stored = log_risk(&mut tx, now, organisation_id, actor, Action::Update, id).await?;
         tx.commit().await?;
         Ok(stored)
@@ -246,7 +246,7 @@ impl Store {
         }
         let mut values = Map::new();
         values.insert("acceptance".into(), Value::Null);
-        write_values(&mut tx, actor, organisation_id, id, now, &values).await?;
+        rows::update_revision(&mut tx, risks_table(), &id.to_string(), actor, now, &values).await?;
         let stored = log_risk(&mut tx, now, organisation_id, actor, Action::Update, id).await?;
         tx.commit().await?;
         Ok(stored)
@@ -263,7 +263,7 @@ impl Store {
     ) -> Result<()> {
         let now = self.now();
         let mut tx = self.pool.write().await?;
-        let row = fetch_by_id(&mut tx, risks_table(), organisation_id, &id.to_string())
+        let row = rows::fetch_in(&mut tx, risks_table(), organisation_id, &id.to_string())
             .await?
             .ok_or_else(|| not_found(id))?;
         if let Some(revision) = expected_revision {
@@ -323,7 +323,7 @@ pub(crate) async fn insert_risk(
 async fn read_criteria(tx: &mut Tx, organisation_id: Uuid) -> Result<StoredCriteria> {
     let table = described("risk_criteria");
     let id = organisation_id.to_string();
-    let Some(mut row) = fetch_by_id(tx, table, organisation_id, &id).await? else {
+    let Some(mut row) = rows::fetch_in(tx, table, organisation_id, &id).await? else {
         return Ok(StoredCriteria {
             criteria: RiskCriteria::default_5x5(),
             revision: 0,
@@ -348,24 +348,8 @@ async fn read_criteria(tx: &mut Tx, organisation_id: Uuid) -> Result<StoredCrite
     })
 }
 
-async fn fetch_by_id(
-    tx: &mut Tx,
-    table: &'static TableDef,
-    organisation_id: Uuid,
-    id: &str,
-) -> Result<Option<Map<String, Value>>> {
-    let mut stmt = rows::select(table.name, &table.columns);
-    stmt.and_where(eq(table.name, "id", id.to_owned()))
-        .and_where(eq(
-            table.name,
-            "organisation_id",
-            organisation_id.to_string(),
-        ));
-    tx.fetch_optional(&stmt, &table.columns).await
-}
-
 async fn read_risk(tx: &mut Tx, organisation_id: Uuid, id: Uuid) -> Result<Option<Risk>> {
-    fetch_by_id(tx, risks_table(), organisation_id, &id.to_string())
+    rows::fetch_in(tx, risks_table(), organisation_id, &id.to_string())
         .await?
         .map(|row| rows::decode(row, "risk"))
         .transpose()
@@ -436,41 +420,6 @@ async fn check_fields(tx: &mut Tx, organisation_id: Uuid, fields: &RiskFields) -
     Ok(errors.into_result()?)
 }
 
-/// Sets some columns of a risk and moves it to the next revision. The caller has checked
-/// the revision in the same transaction.
-async fn write_values(
-    tx: &mut Tx,
-    actor: &Actor,
-    organisation_id: Uuid,
-    id: Uuid,
-    now: DateTime<Utc>,
-    values: &Map<String, Value>,
-) -> Result<()> {
-    let table = risks_table();
-    let mut stmt = Query::update();
-    stmt.table(table.name);
-    for (name, value) in values {
-        let column = table
-            .column(name)
-            .ok_or_else(|| StoreError::Corrupt(format!("no column for field {name}")))?;
-        stmt.value(
-            column.name,
-            to_sql_value(column, value).map_err(StoreError::Corrupt)?,
-        );
-    }
-    stmt.value("revision", Expr::col("revision").add(1))
-        .value("updated_at", now)
-        .value("updated_by", actor.label.as_str())
-        .and_where(eq(table.name, "id", id.to_string()))
-        .and_where(eq(
-            table.name,
-            "organisation_id",
-            organisation_id.to_string(),
-        ));
-    tx.execute(&stmt).await?;
-    Ok(())
-}
-
 /// Logs the risk's row as it reads back and returns it as a risk.
 async fn log_risk(
     tx: &mut Tx,
@@ -480,22 +429,18 @@ async fn log_risk(
     action: Action,
     id: Uuid,
 ) -> Result<Risk> {
-    let row = fetch_by_id(tx, risks_table(), organisation_id, &id.to_string())
-        .await?
-        .ok_or_else(|| StoreError::Corrupt(format!("risk {id} vanished after writing")))?;
-    let risk: Risk = rows::decode(row.clone(), "risk")?;
-    changes::record(
+    let row = rows::log_row(
         tx,
+        risks_table(),
         now,
-        Some(organisation_id),
+        organisation_id,
         actor,
         action,
         RISK_KIND,
         &id.to_string(),
-        &Value::Object(row),
     )
     .await?;
-    Ok(risk)
+    rows::decode(row, "risk")
 }
 
 /// Brings the SoA's `risk_ids` in step with the controls the risk links now and linked

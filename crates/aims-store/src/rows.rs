@@ -84,3 +84,79 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     serde_json::from_value(Value::Object(row))
         .map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
+
+/// One row of an organisation's table, by id.
+pub(crate) async fn fetch_in(
+    tx: &mut Tx,
+    table: &'static TableDef,
+    organisation_id: uuid::Uuid,
+    id: &str,
+) -> Result<Option<Map<String, Value>>> {
+    let mut stmt = select(table.name, &table.columns);
+    stmt.and_where(eq(table.name, "id", id.to_owned()))
+        .and_where(eq(
+            table.name,
+            "organisation_id",
+            organisation_id.to_string(),
+        ));
+    tx.fetch_optional(&stmt, &table.columns).await
+}
+
+/// Sets some columns of a row, moves it to its next revision and stamps who changed it and
+/// when. The caller has checked the revision it read, in the same transaction.
+pub(crate) async fn update_revision(
+    tx: &mut Tx,
+    table: &'static TableDef,
+    id: &str,
+    actor: &crate::changes::Actor,
+    now: chrono::DateTime<chrono::Utc>,
+    values: &Map<String, Value>,
+) -> Result<()> {
+    let mut stmt = Query::update();
+    stmt.table(table.name);
+    for (name, value) in values {
+        let column = table
+            .column(name)
+            .ok_or_else(|| StoreError::Corrupt(format!("no column for field {name}")))?;
+        stmt.value(
+            column.name,
+            to_sql_value(column, value).map_err(StoreError::Corrupt)?,
+        );
+    }
+    stmt.value("revision", Expr::col("revision").add(1))
+        .value("updated_at", now)
+        .value("updated_by", actor.label.as_str())
+        .and_where(eq(table.name, "id", id.to_owned()));
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Logs a row exactly as it reads back after a write (the state `aims verify` compares
+/// with), and returns it.
+#[allow(clippy::too_many_arguments)] // the entry's columns
+pub(crate) async fn log_row(
+    tx: &mut Tx,
+    table: &'static TableDef,
+    now: chrono::DateTime<chrono::Utc>,
+    organisation_id: uuid::Uuid,
+    actor: &crate::changes::Actor,
+    action: crate::changes::Action,
+    kind: &str,
+    id: &str,
+) -> Result<Map<String, Value>> {
+    let row = fetch_in(tx, table, organisation_id, id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("{kind} {id} vanished after writing")))?;
+    crate::changes::record(
+        tx,
+        now,
+        Some(organisation_id),
+        actor,
+        action,
+        kind,
+        id,
+        &Value::Object(row.clone()),
+    )
+    .await?;
+    Ok(row)
+}

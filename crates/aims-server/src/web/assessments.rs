@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::forms::{Field, FormData, FormErrors, capitalise, csrf, error_summary};
-use super::{OrPage, Page, PageResult, WebError, notice};
+use super::{OrPage, PageResult, WebError, notice, planning_page as page};
 use crate::api::assessments::{
     answer_text, approve_assessment, comparison, create_assessment, raise, template,
     update_assessment,
@@ -26,18 +26,6 @@ use crate::error::ApiError;
 use crate::extract::parse_id;
 use crate::soa::bundled_library;
 use crate::state::AppState;
-
-fn page(title: String, auth: &AuthContext, body: Markup, status: StatusCode) -> Response {
-    let mut response = Page {
-        title,
-        auth: Some(auth),
-        section: Some("planning"),
-        body,
-    }
-    .into_response();
-    *response.status_mut() = status;
-    response
-}
 
 /// Errors as the form shows them: `answers.<id>` belongs to the input `q-<id>`.
 fn form_errors(errors: &ValidationErrors, template: Option<&AssessmentTemplate>) -> FormErrors {

@@ -145,6 +145,16 @@ impl Page<'_> {
     }
 }
 
+impl Page<'_> {
+    /// The page with another status than 200, such as 400 for a form shown again with its
+    /// errors.
+    pub fn with_status(self, status: StatusCode) -> Response {
+        let mut response = self.into_response();
+        *response.status_mut() = status;
+        response
+    }
+}
+
 impl IntoResponse for Page<'_> {
     fn into_response(self) -> Response {
         Html(self.render().into_string()).into_response()

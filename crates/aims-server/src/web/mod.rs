@@ -291,6 +291,22 @@ impl<T, E: Into<ApiError>> OrPage<T> for Result<T, E> {
     }
 }
 
+/// A page of the Planning section (risks, impact assessments) with its status.
+pub(crate) fn planning_page(
+    title: String,
+    auth: &AuthContext,
+    body: Markup,
+    status: StatusCode,
+) -> Response {
+    Page {
+        title,
+        auth: Some(auth),
+        section: Some("planning"),
+        body,
+    }
+    .with_status(status)
+}
+
 /// The confirmation after a redirect (`?notice=code`). Only fixed texts, never text from
 /// the address, so a link cannot make the page say anything else.
 pub(crate) fn notice(code: Option<&str>) -> Markup {

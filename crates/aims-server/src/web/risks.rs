@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::forms::{Field, FormData, FormErrors, capitalise, csrf, error_summary};
 use super::inventory::when;
-use super::{OrPage, Page, PageResult, WebError, notice};
+use super::{OrPage, PageResult, WebError, notice, planning_page as page};
 use crate::api::risks::{accept_risk, create_risk, register, update_risk};
 use crate::api::soa::today;
 use crate::auth::{Auth, AuthContext};
@@ -62,18 +62,6 @@ fn acceptance_label(v: &RiskView) -> Markup {
             _ => { span.muted { "—" } }
         }
     }
-}
-
-fn page(title: String, auth: &AuthContext, body: Markup, status: StatusCode) -> Response {
-    let mut response = Page {
-        title,
-        auth: Some(auth),
-        section: Some("planning"),
-        body,
-    }
-    .into_response();
-    *response.status_mut() = status;
-    response
 }
 
 fn options<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
