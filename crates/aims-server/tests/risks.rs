@@ -417,3 +417,152 @@ async fn the_register_through_the_api() {
         assert_eq!(status, 404);
     }
 }
+
+/// A browser-like client signed in as a new user with `role`: cookies kept, redirects not
+/// followed, and the CSRF token the forms carry.
+async fn signed_in(s: &TestServer, role: Role) -> (reqwest::Client, String) {
+    let username = format!("{}-pages", role.as_str());
+    s.user_in(s.org, &username, role).await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let session: Value = client
+        .post(s.url("/api/v1/session"))
+        .json(&json!({"username": username, "password": common::PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let csrf = session["csrf_token"].as_str().unwrap().to_owned();
+    (client, csrf)
+}
+
+#[tokio::test]
+async fn the_register_and_criteria_pages_on_every_engine() {
+    let (servers, _pg) = servers(ServerConfig::default()).await;
+    for s in &servers {
+        let token = s.token(Role::Contributor).await;
+        let sys = system(s, &token).await;
+        let (manager, csrf) = signed_in(s, Role::Manager).await;
+
+        // A risk through the form: a bad one comes back with its errors, a good one redirects.
+        let form = |title: &str| {
+            vec![
+                ("csrf_token", csrf.clone()),
+                ("title", title.to_owned()),
+                ("system_ids", sys.clone()),
+                ("sources", "fairness".to_owned()),
+                ("inherent_likelihood", "4".to_owned()),
+                ("inherent_impact", "4".to_owned()),
+                ("treatment", "retain".to_owned()),
+                ("action-0-title", String::new()),
+                ("action-0-status", "planned".to_owned()),
+            ]
+        };
+        let response = manager
+            .post(s.url("/risks/new"))
+            .form(&form("<script>alert(1)</script>"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{}", s.engine);
+        let page = response.text().await.unwrap();
+        assert!(page.contains("must be treated: choose modify, avoid or share"));
+        assert!(
+            page.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+                && !page.contains("<script>alert(1)")
+        );
+        let mut good = form("Detector misses people in glare");
+        good[6].1 = "modify".into();
+        let response = manager
+            .post(s.url("/risks/new"))
+            .form(&good)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303, "{}", s.engine);
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        let page = manager
+            .get(s.url(&location))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Detector misses people in glare") && page.contains("Critical"));
+        let register = manager
+            .get(s.url("/risks?level=Critical"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(register.contains("1 of 1 risks"), "{register}");
+
+        // The criteria form: a 3×3 matrix is refused while the risk is rated 4 × 4.
+        let edit = manager
+            .get(s.url("/risk-criteria/edit?likelihood=3&impact=3&levels=3"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(edit.status(), 200);
+        let edit = edit.text().await.unwrap();
+        assert!(edit.contains("name=\"cell-2-2\"") && !edit.contains("name=\"cell-3-0\""));
+        let mut fields: Vec<(String, String)> = vec![
+            ("csrf_token".into(), csrf.clone()),
+            ("revision".into(), "0".into()),
+        ];
+        for axis in ["likelihood", "impact"] {
+            for i in 0..3 {
+                fields.push((format!("{axis}-{i}-label"), format!("{axis} {i}")));
+            }
+        }
+        for (k, (name, colour)) in [
+            ("Low", "#2da44e"),
+            ("Medium", "#d4a72c"),
+            ("High", "#cf222e"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            fields.push((format!("level-{k}-name"), name.into()));
+            fields.push((format!("level-{k}-colour"), colour.into()));
+            fields.push((format!("level-{k}-accepted_by"), "manager".into()));
+        }
+        for l in 0..3 {
+            for i in 0..3 {
+                fields.push((format!("cell-{l}-{i}"), ((l + i) / 2).to_string()));
+            }
+        }
+        fields.push(("treat_from".into(), "2".into()));
+        let response = manager
+            .post(s.url("/risk-criteria/edit"))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{}", s.engine);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("is rated off the new matrix")
+        );
+
+        // Contributors may not open the criteria form.
+        let (contributor, _) = signed_in(s, Role::Contributor).await;
+        let response = contributor
+            .get(s.url("/risk-criteria/edit"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403);
+    }
+}

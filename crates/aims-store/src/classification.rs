@@ -84,9 +84,14 @@ impl Store {
         };
 
         let mut tx = self.pool.write().await?;
-        let system = fetch_system(&mut tx, organisation_id, system_id)
-            .await?
-            .ok_or_else(|| no_system(system_id))?;
+        let system = rows::fetch_in(
+            &mut tx,
+            systems_table(),
+            organisation_id,
+            &system_id.to_string(),
+        )
+        .await?
+        .ok_or_else(|| no_system(system_id))?;
         let table = classifications_table();
         let mut last = Query::select();
         last.from(table.name)
@@ -111,18 +116,15 @@ impl Store {
         rows::insert(&mut tx, table, &row)
             .await
             .map_err(|e| taken(e, version))?;
-        let stored = fetch_by(&mut tx, organisation_id, "id", record.id.to_string())
-            .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("{NOUN} {} vanished", record.id)))?;
-        changes::record(
+        let stored = rows::log_row(
             &mut tx,
+            table,
             now,
-            Some(organisation_id),
+            organisation_id,
             actor,
             Action::Create,
             CLASSIFICATION_KIND,
             &record.id.to_string(),
-            &Value::Object(stored.clone()),
         )
         .await?;
         if system.get("eu_ai_act_tier").and_then(Value::as_str) != Some(tier.as_str()) {
@@ -140,9 +142,14 @@ impl Store {
         system_id: Uuid,
     ) -> Result<Vec<SystemClassification>> {
         let mut tx = self.pool.read().await?;
-        fetch_system(&mut tx, organisation_id, system_id)
-            .await?
-            .ok_or_else(|| no_system(system_id))?;
+        rows::fetch_in(
+            &mut tx,
+            systems_table(),
+            organisation_id,
+            &system_id.to_string(),
+        )
+        .await?
+        .ok_or_else(|| no_system(system_id))?;
         let table = classifications_table();
         let mut stmt = rows::select(table.name, &table.columns);
         stmt.and_where(eq(
@@ -233,40 +240,6 @@ fn taken(error: StoreError, version: i64) -> StoreError {
     }
 }
 
-/// The system's row, if the system belongs to the organisation.
-async fn fetch_system(
-    tx: &mut Tx,
-    organisation_id: Uuid,
-    system_id: Uuid,
-) -> Result<Option<Map<String, Value>>> {
-    let table = systems_table();
-    let mut stmt = rows::select(table.name, &table.columns);
-    stmt.and_where(eq(table.name, "id", system_id.to_string()))
-        .and_where(eq(
-            table.name,
-            "organisation_id",
-            organisation_id.to_string(),
-        ));
-    tx.fetch_optional(&stmt, &table.columns).await
-}
-
-async fn fetch_by(
-    tx: &mut Tx,
-    organisation_id: Uuid,
-    column: &'static str,
-    value: String,
-) -> Result<Option<Map<String, Value>>> {
-    let table = classifications_table();
-    let mut stmt = rows::select(table.name, &table.columns);
-    stmt.and_where(eq(
-        table.name,
-        "organisation_id",
-        organisation_id.to_string(),
-    ))
-    .and_where(eq(table.name, column, value));
-    tx.fetch_optional(&stmt, &table.columns).await
-}
-
 /// Sets the system's tier as any update of the system does: next revision, who and when,
 /// and an update entry in the change log with the system as it reads back.
 async fn set_system_tier(
@@ -291,7 +264,7 @@ async fn set_system_tier(
             organisation_id.to_string(),
         ));
     tx.execute(&stmt).await?;
-    let row = fetch_system(tx, organisation_id, system_id)
+    let row = rows::fetch_in(tx, systems_table(), organisation_id, &system_id.to_string())
         .await?
         .ok_or_else(|| no_system(system_id))?;
     let state = crate::inventory::logged_state(RecordKind::System, row)?;

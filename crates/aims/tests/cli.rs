@@ -140,6 +140,21 @@ async fn serve_demo_starts_a_believable_installation_on_sqlite() {
             "{expected} missing from {system_names:?}"
         );
     }
+    // Every demo system has an EU AI Act classification.
+    for system in systems["items"].as_array().unwrap() {
+        assert_ne!(
+            system["eu_ai_act_tier"], "unassessed",
+            "{} is classified",
+            system["name"]
+        );
+    }
+    let credit = systems["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Consumer credit scoring")
+        .unwrap();
+    assert_eq!(credit["eu_ai_act_tier"], "high_risk");
     let detector = systems["items"]
         .as_array()
         .unwrap()

@@ -10,6 +10,7 @@ mod inventory;
 mod layout;
 mod ledger;
 mod record_form;
+mod risk_criteria;
 mod risks;
 mod sections;
 mod signin;
@@ -161,6 +162,18 @@ pub fn routes() -> Vec<WebRoute> {
             "/risk-criteria",
             Some(Read),
             get(risks::criteria),
+        ),
+        page(
+            Method::GET,
+            "/risk-criteria/edit",
+            Some(Approve),
+            get(risk_criteria::edit_form),
+        ),
+        page(
+            Method::POST,
+            "/risk-criteria/edit",
+            Some(Approve),
+            post(risk_criteria::update),
         ),
         page(
             Method::GET,

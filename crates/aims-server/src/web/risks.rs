@@ -782,7 +782,12 @@ pub async fn remove(
 }
 
 /// The criteria as a matrix of levels, with the scales and who may accept each level.
-pub async fn criteria(State(state): State<AppState>, Auth(auth): Auth) -> PageResult {
+pub async fn criteria(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    let query = FormData::from_query(raw.as_deref());
     let stored = state
         .store
         .risk_criteria(auth.organisation_id())
@@ -798,8 +803,10 @@ pub async fn criteria(State(state): State<AppState>, Auth(auth): Auth) -> PageRe
                 (Some(at), Some(by)) => { "Revision " (stored.revision) ", changed " (when(*at)) " by " (by) "." }
                 _ => { "These are the default criteria; no one has changed them yet." }
             }
-            " Managers and admins change them through " code { "PUT /api/v1/risk-criteria" } "."
+            " Managers and admins change them here or through " code { "PUT /api/v1/risk-criteria" } "."
         }
+        (notice(query.get("notice")))
+        @if auth.can(Permission::Approve) { p { a.button href="/risk-criteria/edit" { "Change the criteria" } } }
         figure { (PreEscaped(heat_map_svg(c, &[], Basis::Inherent))) }
         h2 { "Levels" }
         table.data {
