@@ -7,6 +7,7 @@ pub mod account;
 pub mod assessment;
 pub mod decision;
 pub mod eu_ai_act;
+pub mod evaluation;
 pub mod history;
 pub mod inventory;
 pub mod listing;

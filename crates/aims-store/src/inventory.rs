@@ -491,6 +491,12 @@ async fn check_not_referenced(
         }
     }
     if target == RecordKind::System {
+        let n = crate::evaluations::count_for_system(tx, id).await?;
+        if n > 0 {
+            return Err(StoreError::InUse(format!(
+                "this AI system has {n} evaluation(s) kept as evidence; it cannot be deleted (set its life-cycle stage to retired instead)"
+            )));
+        }
         let n = crate::classification::count_for_system(tx, id).await?;
         if n > 0 {
             return Err(StoreError::InUse(format!(

@@ -13,6 +13,7 @@ mod classification;
 mod db;
 pub mod decisions;
 mod error;
+mod evaluations;
 mod introspect;
 mod inventory;
 mod ledger;

@@ -60,6 +60,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_impact_assessments.sql"),
         postgres: include_str!("../migrations/postgres/0007_impact_assessments.sql"),
     },
+    Migration {
+        version: 8,
+        name: "evaluations",
+        sqlite: include_str!("../migrations/sqlite/0008_evaluations.sql"),
+        postgres: include_str!("../migrations/postgres/0008_evaluations.sql"),
+    },
 ];
 
 /// The migration after which the change log is a hash chain: applying it chains the

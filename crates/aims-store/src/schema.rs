@@ -337,6 +337,23 @@ pub fn tables() -> &'static [TableDef] {
                 order_by: &["id"],
             },
             TableDef {
+                name: "evaluations",
+                columns: vec![
+                    col("id", Text),
+                    col("organisation_id", Text),
+                    col("system_id", Text),
+                    col("created_at", Timestamp),
+                    col("created_by", Text),
+                    col("kind", Text),
+                    col("inputs", Json),
+                    col("parameters", Json),
+                    col("tool_version", Text),
+                    col("result", Json),
+                    opt("verdict", Text),
+                ],
+                order_by: &["id"],
+            },
+            TableDef {
                 name: "decisions",
                 columns: vec![
                     col("system_id", Text),

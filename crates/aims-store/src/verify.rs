@@ -103,6 +103,7 @@ fn checked_kinds() -> impl Iterator<Item = (&'static str, &'static str, Option<R
                 .chain(crate::risks::CHECKED)
                 .chain(crate::classification::CHECKED)
                 .chain(crate::assessments::CHECKED)
+                .chain(crate::evaluations::CHECKED)
                 .map(|(kind, table)| (kind, table, None)),
         )
 }

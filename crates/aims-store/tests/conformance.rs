@@ -89,7 +89,7 @@ async fn migrations_run_once_and_reopen_cleanly() {
         .await
         .expect("second open of an up-to-date database");
     assert!(again.is_empty().await.unwrap());
-    assert_eq!(aims_store::latest_version(), 7);
+    assert_eq!(aims_store::latest_version(), 8);
 }
 
 #[tokio::test]

@@ -304,6 +304,61 @@ async fn serve_demo_starts_a_believable_installation_on_sqlite() {
     assert_eq!(report["decision_logs"], 2);
     assert_eq!(report["decision_entries"], 5500);
 
+    // An evaluation kept as evidence on the credit model, from the command line.
+    let credit_id = systems["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Consumer credit scoring")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rows = |shift: usize| {
+        "income\n".to_owned()
+            + &(0..300)
+                .map(|i| format!("{}\n", i + shift))
+                .collect::<String>()
+    };
+    std::fs::write(dir.path().join("train.csv"), rows(0)).unwrap();
+    std::fs::write(dir.path().join("today.csv"), rows(250)).unwrap();
+    let output = aims(dir.path())
+        .args([
+            "eval",
+            "drift",
+            "--reference",
+            "train.csv",
+            "--current",
+            "today.csv",
+        ])
+        .args([
+            "--format",
+            "json",
+            "--fail-on",
+            "alarm",
+            "--system",
+            &credit_id,
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("kept as evaluation"), "{stderr}");
+    let output = aims(dir.path())
+        .args([
+            "eval",
+            "drift",
+            "--reference",
+            "train.csv",
+            "--current",
+            "today.csv",
+        ])
+        .args(["--system", "00000000-0000-4000-8000-000000000000"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("was not found"));
+
     // The CLI reads the same database.
     let output = aims(dir.path())
         .args(["systems", "list", "--format", "json"])
@@ -728,6 +783,13 @@ fn eval_drift_reports_columns_and_names_bad_input() {
     );
     assert_eq!(report["drifted_share"], 1.0);
     assert_eq!(report["conventions"]["js_log_base"], 2);
+
+    // Pipelines stop on drift with --fail-on.
+    let failed = run("cur.csv", &["--fail-on", "alarm"]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("--fail-on"));
+    let same = run("ref.csv", &["--fail-on", "warn"]);
+    assert_eq!(same.status.code(), Some(0), "no drift against itself");
 
     let table = String::from_utf8(run("cur.csv", &[]).stdout).unwrap();
     assert!(table.starts_with("COLUMN"), "{table}");

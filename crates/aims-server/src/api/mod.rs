@@ -7,6 +7,7 @@
 pub(crate) mod assessments;
 pub(crate) mod classification;
 pub(crate) mod decisions;
+pub(crate) mod evaluations;
 pub(crate) mod inventory;
 pub(crate) mod ledger;
 pub mod openapi;
@@ -247,6 +248,7 @@ pub fn routes() -> Vec<ApiRoute> {
     routes.extend(risks::routes());
     routes.extend(classification::routes());
     routes.extend(assessments::routes());
+    routes.extend(evaluations::routes());
     routes
 }
 

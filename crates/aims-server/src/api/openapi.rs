@@ -393,6 +393,12 @@ fn schemas() -> Map<String, Value> {
     add_risks(&mut s);
     super::classification::schemas(&mut s);
     add_assessments(&mut s);
+    add::<aims_domain::evaluation::EvaluationKind>(&mut s);
+    add::<aims_domain::evaluation::Verdict>(&mut s);
+    add::<aims_domain::evaluation::InputFile>(&mut s);
+    add::<aims_domain::evaluation::NewEvaluation>(&mut s);
+    add::<aims_domain::evaluation::Evaluation>(&mut s);
+    add::<super::evaluations::EvaluationList>(&mut s);
     s.insert("Health".into(), json!({"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["ok", "unavailable"]}}}));
     s.insert(
         "OpenApiDocument".into(),

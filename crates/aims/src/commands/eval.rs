@@ -3,7 +3,7 @@
 //! table for people.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use aims_analytics::fairness::GroupMetrics;
@@ -18,7 +18,11 @@ use aims_analytics::{
 use anyhow::Context;
 use clap::Args;
 
+use aims_domain::evaluation::{EvaluationKind, InputFile, NewEvaluation, drift_verdict};
+
+use super::{open_store, pick_organisation};
 use crate::cli::Format;
+use crate::settings::Settings;
 
 #[derive(Debug, Args)]
 pub struct FairnessArgs {
@@ -48,9 +52,16 @@ pub struct FairnessArgs {
     pub delimiter: char,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Keep the result as evidence on this AI system (id), in the database of `--database`
+    /// or the configuration.
+    #[arg(long, value_name = "ID")]
+    pub system: Option<uuid::Uuid>,
+    /// Organisation (name or id) of the system; needed when the installation hosts several.
+    #[arg(long, value_name = "NAME|ID", requires = "system")]
+    pub organisation: Option<String>,
 }
 
-pub fn fairness(args: &FairnessArgs) -> anyhow::Result<ExitCode> {
+pub async fn fairness(settings: &Settings, args: &FairnessArgs) -> anyhow::Result<ExitCode> {
     ascii_delimiter(args.delimiter)?;
     let params = FairnessParams {
         label: args.label.clone(),
@@ -69,7 +80,94 @@ pub fn fairness(args: &FairnessArgs) -> anyhow::Result<ExitCode> {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Format::Table => print!("{}", table(&report, std::io::stdout().is_terminal())),
     }
+    if let Some(system) = args.system {
+        let parameters = serde_json::json!({
+            "label": args.label, "prediction": args.prediction, "score": args.score,
+            "sensitive": args.sensitive, "positive_label": args.positive_label,
+            "min_group_size": args.min_group_size, "delimiter": args.delimiter.to_string(),
+        });
+        let evidence = Evidence {
+            kind: EvaluationKind::Fairness,
+            inputs: &[&args.input],
+            parameters,
+            result: serde_json::to_value(&report)?,
+            verdict: None,
+        };
+        keep(settings, args.organisation.as_deref(), system, evidence).await?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// An evaluation to keep as evidence.
+struct Evidence<'a> {
+    kind: EvaluationKind,
+    inputs: &'a [&'a PathBuf],
+    parameters: serde_json::Value,
+    result: serde_json::Value,
+    verdict: Option<aims_domain::evaluation::Verdict>,
+}
+
+/// SHA-256 and size of a file, read in blocks.
+fn file_digest(path: &Path) -> anyhow::Result<InputFile> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let n = file
+            .read(&mut buffer)
+            .with_context(|| format!("{}: cannot read", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+        bytes += n as u64;
+    }
+    let digest = hasher.finalize();
+    Ok(InputFile {
+        name: path.display().to_string(),
+        sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+        bytes,
+    })
+}
+
+/// Stores the evaluation on the system, as the pipeline's user `aims` (the ledger names
+/// the command line as the actor), and says so on standard error.
+async fn keep(
+    settings: &Settings,
+    organisation: Option<&str>,
+    system: uuid::Uuid,
+    evidence: Evidence<'_>,
+) -> anyhow::Result<()> {
+    let inputs = evidence
+        .inputs
+        .iter()
+        .map(|p| file_digest(p))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let store = open_store(settings).await?;
+    let org = pick_organisation(&store, organisation).await?;
+    let fields = NewEvaluation {
+        kind: evidence.kind,
+        inputs,
+        parameters: evidence.parameters,
+        tool_version: format!("aims {}", env!("CARGO_PKG_VERSION")),
+        result: evidence.result,
+        verdict: evidence.verdict,
+    };
+    let stored = store
+        .create_evaluation(
+            &aims_store::Actor::system("aims eval"),
+            org.id,
+            system,
+            fields,
+        )
+        .await
+        .with_context(|| format!("keeping the evaluation on AI system {system}"))?;
+    eprintln!("kept as evaluation {} of AI system {system}", stored.id);
+    Ok(())
 }
 
 fn ascii_delimiter(delimiter: char) -> anyhow::Result<()> {
@@ -253,9 +351,26 @@ pub struct DriftArgs {
     pub delimiter: char,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Exit 1 when a column's verdict is at least this bad: for pipelines that must stop on drift.
+    #[arg(long, value_enum, value_name = "VERDICT")]
+    pub fail_on: Option<FailOn>,
+    /// Keep the result as evidence on this AI system (id), in the database of `--database`
+    /// or the configuration.
+    #[arg(long, value_name = "ID")]
+    pub system: Option<uuid::Uuid>,
+    /// Organisation (name or id) of the system; needed when the installation hosts several.
+    #[arg(long, value_name = "NAME|ID", requires = "system")]
+    pub organisation: Option<String>,
 }
 
-pub fn drift(args: &DriftArgs) -> anyhow::Result<ExitCode> {
+/// The verdict from which `aims eval drift` exits 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Warn,
+    Alarm,
+}
+
+pub async fn drift(settings: &Settings, args: &DriftArgs) -> anyhow::Result<ExitCode> {
     ascii_delimiter(args.delimiter)?;
     let params = DriftParams {
         columns: args.columns.clone(),
@@ -272,6 +387,33 @@ pub fn drift(args: &DriftArgs) -> anyhow::Result<ExitCode> {
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Format::Table => print!("{}", drift_table(&report, std::io::stdout().is_terminal())),
+    }
+    let result = serde_json::to_value(&report)?;
+    let verdict = drift_verdict(&result);
+    if let Some(system) = args.system {
+        let parameters = serde_json::json!({
+            "columns": args.columns, "bins": args.bins, "psi_floor": args.psi_floor,
+            "psi_warn": args.psi_warn, "psi_alarm": args.psi_alarm,
+            "delimiter": args.delimiter.to_string(),
+        });
+        let evidence = Evidence {
+            kind: EvaluationKind::Drift,
+            inputs: &[&args.reference, &args.current],
+            parameters,
+            result,
+            verdict,
+        };
+        keep(settings, args.organisation.as_deref(), system, evidence).await?;
+    }
+    let threshold = args.fail_on.map(|f| match f {
+        FailOn::Warn => aims_domain::evaluation::Verdict::Warn,
+        FailOn::Alarm => aims_domain::evaluation::Verdict::Alarm,
+    });
+    if let (Some(threshold), Some(verdict)) = (threshold, verdict)
+        && verdict >= threshold
+    {
+        eprintln!("drift: a column's verdict is {verdict:?}, at or above --fail-on");
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,65 @@
+//! Evaluations kept as evidence through the API, on every engine.
+
+mod common;
+
+use aims_domain::Role;
+use aims_server::ServerConfig;
+use common::{call, servers};
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn evaluations_through_the_api() {
+    let (servers, _pg) = servers(ServerConfig::default()).await;
+    for s in &servers {
+        let contributor = s.token(Role::Contributor).await;
+        let auditor = s.token(Role::Auditor).await;
+        let (_, created) = call(
+            s,
+            Method::POST,
+            "/api/v1/systems",
+            Some(&contributor),
+            Some(json!({"name": "Person detector"})),
+        )
+        .await;
+        let sys = created["id"].as_str().unwrap().to_owned();
+        let body = json!({
+            "kind": "fairness",
+            "inputs": [{"name": "eval.csv", "sha256": "ab".repeat(32), "bytes": 10}],
+            "parameters": {"label": "y", "prediction": "y_hat", "sensitive": ["skin_tone"]},
+            "tool_version": "aims 0.1.0",
+            "result": {"groups": [{"group": "skin_tone=dark", "tpr": 0.81}]},
+        });
+        let path = format!("/api/v1/systems/{sys}/evaluations");
+        let (status, _) = call(s, Method::POST, &path, Some(&auditor), Some(body.clone())).await;
+        assert_eq!(status, 403);
+        let mut bad = body.clone();
+        bad["inputs"][0]["sha256"] = json!("nope");
+        let (status, err) = call(s, Method::POST, &path, Some(&contributor), Some(bad)).await;
+        assert_eq!(status, 400);
+        assert_eq!(err["fields"][0]["field"], "inputs[0].sha256", "{err}");
+        let (status, kept) = call(s, Method::POST, &path, Some(&contributor), Some(body)).await;
+        assert_eq!(status, 201, "{kept}");
+        let (_, list) = call(s, Method::GET, &path, Some(&auditor), None).await;
+        assert_eq!(list["total"], 1);
+        assert_eq!(list["items"][0]["result"]["groups"][0]["tpr"], 0.81);
+        let (status, one) = call(
+            s,
+            Method::GET,
+            &format!("/api/v1/evaluations/{}", kept["id"].as_str().unwrap()),
+            Some(&auditor),
+            None,
+        )
+        .await;
+        assert_eq!((status, one["kind"].as_str()), (200, Some("fairness")));
+        let (status, _) = call(
+            s,
+            Method::GET,
+            "/api/v1/systems/00000000-0000-4000-8000-000000000000/evaluations",
+            Some(&auditor),
+            None,
+        )
+        .await;
+        assert_eq!(status, 404);
+    }
+}
