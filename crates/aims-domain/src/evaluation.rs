@@ -143,6 +143,15 @@ pub fn drift_verdict(result: &Value) -> Option<Verdict> {
         .max()
 }
 
+/// A fairness report's verdict from its four-fifths rule: `fail` is an alarm, `pass` ok.
+pub fn fairness_verdict(result: &Value) -> Option<Verdict> {
+    match result["four_fifths"]["verdict"].as_str()? {
+        "pass" => Some(Verdict::Ok),
+        "fail" => Some(Verdict::Alarm),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +183,10 @@ mod tests {
     fn the_worst_column_gives_the_verdict() {
         assert_eq!(drift_verdict(&drift().result), Some(Verdict::Alarm));
         assert_eq!(drift_verdict(&json!({"columns": []})), None);
+        let fairness = |v: &str| fairness_verdict(&json!({"four_fifths": {"verdict": v}}));
+        assert_eq!(fairness("fail"), Some(Verdict::Alarm));
+        assert_eq!(fairness("pass"), Some(Verdict::Ok));
+        assert_eq!(fairness("undefined"), None);
         drift().validate().unwrap();
     }
 

@@ -9,6 +9,7 @@ pub mod assessments;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod evaluation_charts;
 pub mod extract;
 pub mod risks;
 pub mod soa;

@@ -222,6 +222,117 @@ pub async fn load(store: &Store) -> anyhow::Result<()> {
     let names: Vec<(Uuid, &str)> = names.iter().map(|(id, n)| (*id, n.as_str())).collect();
     crate::demo_eu_ai_act::seed(store, &actor, org, &names).await?;
     load_assessments(store, &actor, org, &systems).await?;
+    load_evaluations(store, org, &systems).await?;
+    Ok(())
+}
+
+/// A fairness evaluation of the person detector (recall clearly lower for one skin tone) and
+/// a drift evaluation of the credit model, computed from generated files as `aims eval` does.
+async fn load_evaluations(store: &Store, org: Uuid, s: &DemoSystems) -> anyhow::Result<()> {
+    use aims_analytics::{DriftParams, FairnessParams, evaluate_drift, evaluate_fairness};
+    use aims_domain::evaluation::{EvaluationKind, NewEvaluation, drift_verdict, fairness_verdict};
+    let dir = std::env::temp_dir().join(format!("aims-demo-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&dir)?;
+    let mut dice = Dice(7);
+    let mut detector = String::from("person_present,detected,skin_tone,clothing\n");
+    for _ in 0..4000 {
+        let tone = dice.pick(&["light", "medium", "dark"]);
+        let clothing = dice.pick(&["light", "dark", "high-visibility"]);
+        let present = dice.next() < 0.6;
+        let recall = match (tone, clothing) {
+            ("dark", "dark") => 0.74,
+            ("dark", _) => 0.86,
+            (_, "dark") => 0.93,
+            _ => 0.96,
+        };
+        let detected = if present {
+            dice.next() < recall
+        } else {
+            dice.next() < 0.03
+        };
+        detector.push_str(&format!(
+            "{},{},{tone},{clothing}\n",
+            u8::from(present),
+            u8::from(detected)
+        ));
+    }
+    let detector_file = dir.join("detector-night-eval-2026-10.csv");
+    std::fs::write(&detector_file, detector)?;
+    let params = FairnessParams {
+        label: "person_present".into(),
+        prediction: "detected".into(),
+        score: None,
+        sensitive: vec!["skin_tone".into(), "clothing".into()],
+        positive_label: None,
+        min_group_size: 30,
+        delimiter: b',',
+    };
+    let report = serde_json::to_value(evaluate_fairness(&detector_file, &params)?)?;
+    let tool_version = format!("aims {}", env!("CARGO_PKG_VERSION"));
+    let pipeline = Actor::system("aims eval");
+    let named = |path: &std::path::Path| -> anyhow::Result<aims_domain::evaluation::InputFile> {
+        let mut input = crate::commands::eval::file_digest(path)?;
+        input.name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(input)
+    };
+    store
+        .create_evaluation(&pipeline, org, s.detector, NewEvaluation {
+            kind: EvaluationKind::Fairness,
+            inputs: vec![named(&detector_file)?],
+            parameters: json!({"label": "person_present", "prediction": "detected", "sensitive": ["skin_tone", "clothing"], "min_group_size": 30}),
+            tool_version: tool_version.clone(),
+            verdict: fairness_verdict(&report),
+            result: report,
+        })
+        .await?;
+
+    let mut reference = String::from("income,debt_to_income,channel\n");
+    let mut current = reference.clone();
+    for _ in 0..3000 {
+        let income = 2200.0 + dice.next() * 4000.0;
+        let dti = 0.1 + dice.next() * 0.3;
+        reference.push_str(&format!(
+            "{income:.0},{dti:.3},{}\n",
+            dice.pick(&["branch", "web", "web", "app"])
+        ));
+    }
+    for _ in 0..2500 {
+        let income = 2000.0 + dice.next() * 4000.0;
+        let dti = 0.16 + dice.next() * 0.34;
+        current.push_str(&format!(
+            "{income:.0},{dti:.3},{}\n",
+            dice.pick(&["branch", "web", "app", "app"])
+        ));
+    }
+    let (reference_file, current_file) = (
+        dir.join("applications-2025.csv"),
+        dir.join("applications-2026-10.csv"),
+    );
+    std::fs::write(&reference_file, reference)?;
+    std::fs::write(&current_file, current)?;
+    let params = DriftParams {
+        columns: Vec::new(),
+        bins: aims_analytics::drift::DEFAULT_BINS,
+        psi_floor: aims_analytics::drift::DEFAULT_PSI_FLOOR,
+        psi_warn: aims_analytics::drift::DEFAULT_PSI_WARN,
+        psi_alarm: aims_analytics::drift::DEFAULT_PSI_ALARM,
+        delimiter: b',',
+    };
+    let report = serde_json::to_value(evaluate_drift(&reference_file, &current_file, &params)?)?;
+    store
+        .create_evaluation(&pipeline, org, s.credit, NewEvaluation {
+            kind: EvaluationKind::Drift,
+            inputs: vec![named(&reference_file)?, named(&current_file)?],
+            parameters: json!({"bins": params.bins, "psi_warn": params.psi_warn, "psi_alarm": params.psi_alarm}),
+            tool_version,
+            verdict: drift_verdict(&report),
+            result: report,
+        })
+        .await?;
+    std::fs::remove_dir_all(&dir)?;
     Ok(())
 }
 

@@ -270,6 +270,28 @@ async fn serve_demo_starts_a_believable_installation_on_sqlite() {
     .await;
     assert_eq!(decisions["total"], 3000, "the detector's decision log");
     assert!(decisions["items"][0]["groups"]["skin_tone"].is_string());
+    let detector_id = detector["id"].as_str().unwrap();
+    let evaluations = get(
+        &client,
+        format!("{}/api/v1/systems/{detector_id}/evaluations", server.base),
+    )
+    .await;
+    assert_eq!(evaluations["total"], 1, "{evaluations}");
+    let fairness = &evaluations["items"][0];
+    assert_eq!(fairness["kind"], "fairness");
+    assert_eq!(fairness["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
+    let page = client
+        .get(format!("{}/systems/{detector_id}/evaluations", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Latest fairness evaluation") && page.contains("skin_tone=dark"),
+        "the charts name the groups"
+    );
     let assessments = get(
         &client,
         format!("{}/api/v1/impact-assessments", server.base),

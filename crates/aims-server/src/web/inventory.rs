@@ -760,7 +760,10 @@ async fn details_page<F: RecordFields>(
                 }
             }
         }
-        @if kind == RecordKind::System { (super::classification::system_link(record.id)) }
+        @if kind == RecordKind::System {
+            (super::classification::system_link(record.id))
+            (super::evaluations::system_link(record.id))
+        }
         h2 { "Record" }
         dl.details.meta-list {
             dt { "Created" } dd { (when(record.created_at)) " by " (record.created_by) }

@@ -5,6 +5,7 @@ mod account;
 mod assessments;
 mod assets;
 mod classification;
+mod evaluations;
 mod forms;
 mod inventory;
 mod layout;
@@ -115,6 +116,18 @@ pub fn routes() -> Vec<WebRoute> {
             "/account/organisation",
             Some(Read),
             post(account::switch_organisation),
+        ),
+        page(
+            Method::GET,
+            "/systems/{id}/evaluations",
+            Some(Read),
+            get(evaluations::list),
+        ),
+        page(
+            Method::GET,
+            "/evaluations/{id}",
+            Some(Read),
+            get(evaluations::show),
         ),
         page(Method::GET, "/ledger", Some(Read), get(ledger::show)),
         page(

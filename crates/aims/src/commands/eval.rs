@@ -18,7 +18,9 @@ use aims_analytics::{
 use anyhow::Context;
 use clap::Args;
 
-use aims_domain::evaluation::{EvaluationKind, InputFile, NewEvaluation, drift_verdict};
+use aims_domain::evaluation::{
+    EvaluationKind, InputFile, NewEvaluation, drift_verdict, fairness_verdict,
+};
 
 use super::{open_store, pick_organisation};
 use crate::cli::Format;
@@ -86,12 +88,13 @@ pub async fn fairness(settings: &Settings, args: &FairnessArgs) -> anyhow::Resul
             "sensitive": args.sensitive, "positive_label": args.positive_label,
             "min_group_size": args.min_group_size, "delimiter": args.delimiter.to_string(),
         });
+        let result = serde_json::to_value(&report)?;
         let evidence = Evidence {
             kind: EvaluationKind::Fairness,
             inputs: &[&args.input],
             parameters,
-            result: serde_json::to_value(&report)?,
-            verdict: None,
+            verdict: fairness_verdict(&result),
+            result,
         };
         keep(settings, args.organisation.as_deref(), system, evidence).await?;
     }
@@ -108,7 +111,7 @@ struct Evidence<'a> {
 }
 
 /// SHA-256 and size of a file, read in blocks.
-fn file_digest(path: &Path) -> anyhow::Result<InputFile> {
+pub(crate) fn file_digest(path: &Path) -> anyhow::Result<InputFile> {
     use sha2::Digest;
     use std::io::Read;
     let mut file =
