@@ -462,3 +462,87 @@ async fn versions_and_readiness_pages_on_every_engine() {
         assert!(!page.contains("style="), "{e}: no inline styles");
     }
 }
+
+#[tokio::test]
+async fn the_framework_browser_and_crosswalks_on_every_engine() {
+    let (servers, _pg) = servers(ServerConfig::default()).await;
+    for s in &servers {
+        let e = s.engine;
+        let (auditor, _) = signed_in(s, Role::Auditor).await;
+        let (status, page) = get(&auditor, s, "/frameworks").await;
+        assert_eq!(status, 200, "{e}");
+        for text in [
+            "ISO/IEC 42001",
+            "NIST AI RMF",
+            "EU AI Act",
+            "href=\"/crosswalks\"",
+        ] {
+            assert!(page.contains(text), "{e}: {text}");
+        }
+
+        // The tree with each assessable node's text; a search keeps matches and ancestors.
+        let (status, page) = get(&auditor, s, "/frameworks/iso-iec-42001-2023").await;
+        assert_eq!(status, 200, "{e}");
+        assert!(
+            page.contains("id=\"node-A.6.2.4\"") && page.contains("<details>"),
+            "{e}"
+        );
+        assert!(page.contains("id=\"node-A.10\""), "{e}");
+        let (status, page) = get(&auditor, s, "/frameworks/iso-iec-42001-2023?q=a.6.2.4").await;
+        assert_eq!(status, 200, "{e}");
+        assert!(
+            page.contains("id=\"node-A.6.2.4\"") && page.contains("id=\"node-A.6\""),
+            "{e}"
+        );
+        assert!(
+            !page.contains("id=\"node-A.10\"") && page.contains("1 nodes match"),
+            "{e}"
+        );
+        let (status, page) =
+            get(&auditor, s, "/frameworks/iso-iec-42001-2023?q=%3Cscript%3E").await;
+        assert_eq!(status, 200, "{e}");
+        assert!(
+            page.contains("value=\"&lt;script&gt;\"") && page.contains("0 nodes match"),
+            "{e}"
+        );
+        let (status, _) = get(&auditor, s, "/frameworks/nope").await;
+        assert_eq!(status, 404, "{e}");
+
+        // The crosswalk view of one node, from the target's side too.
+        let (status, page) = get(
+            &auditor,
+            s,
+            "/frameworks/nist-ai-rmf-1.0/nodes/GOVERN%201.1",
+        )
+        .await;
+        assert_eq!(status, 200, "{e}");
+        assert!(
+            page.contains("href=\"/frameworks/iso-iec-42001-2023/nodes/4.1\""),
+            "{e}"
+        );
+        assert!(page.contains("intersect"), "{e}");
+        let (status, page) = get(&auditor, s, "/frameworks/iso-iec-42001-2023/nodes/4.1").await;
+        assert_eq!(status, 200, "{e}");
+        assert!(
+            page.contains("href=\"/frameworks/nist-ai-rmf-1.0/nodes/GOVERN%201.1\""),
+            "{e}"
+        );
+        let (status, _) = get(&auditor, s, "/frameworks/iso-iec-42001-2023/nodes/Z.9").await;
+        assert_eq!(status, 404, "{e}");
+
+        let (status, page) = get(&auditor, s, "/crosswalks").await;
+        assert_eq!(status, 200, "{e}");
+        assert!(
+            page.contains("id=\"iso-42001-to-nist-ai-rmf\"") && page.contains(">280<"),
+            "{e}"
+        );
+
+        // Signed out, the pages send people to sign in.
+        let anonymous = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let (status, _) = get(&anonymous, s, "/frameworks").await;
+        assert_eq!(status, 303, "{e}");
+    }
+}

@@ -6,6 +6,7 @@ mod assessments;
 mod assets;
 mod classification;
 mod forms;
+mod frameworks;
 mod inventory;
 mod layout;
 mod ledger;
@@ -275,6 +276,30 @@ pub fn routes() -> Vec<WebRoute> {
             "/soa/readiness",
             Some(Read),
             get(soa::readiness),
+        ),
+        page(
+            Method::GET,
+            "/frameworks",
+            Some(Read),
+            get(frameworks::list),
+        ),
+        page(
+            Method::GET,
+            "/frameworks/{id}",
+            Some(Read),
+            get(frameworks::show),
+        ),
+        page(
+            Method::GET,
+            "/frameworks/{id}/nodes/{ref}",
+            Some(Read),
+            get(frameworks::node),
+        ),
+        page(
+            Method::GET,
+            "/crosswalks",
+            Some(Read),
+            get(frameworks::crosswalks),
         ),
         page(Method::GET, "/tokens", Some(Read), get(tokens::list)),
         page(Method::POST, "/tokens", Some(Read), post(tokens::create)),
