@@ -907,3 +907,73 @@ async fn an_impact_assessment_is_drafted_checked_and_raises_a_risk() -> Result<(
     );
     ui.finish().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_soa_is_adopted_and_controls_are_changed_in_bulk() -> Result<()> {
+    let ui = ui_or_skip!();
+    ui.add_user("carl", Role::Contributor).await?;
+    ui.sign_in("carl", PASSWORD).await?;
+    ui.goto("/soa").await?;
+    ui.click_and_wait("form.record-form button[type=submit]")
+        .await?;
+    ensure!(ui.text(".notice").await?.contains("adopted"));
+    ensure!(
+        ui.text("#list-count")
+            .await?
+            .starts_with("38 of 38 controls")
+    );
+
+    // A control without justification cannot be saved, in bulk or alone: the summary says which.
+    let bulk = "form[action='/soa/bulk'] button[type=submit]";
+    ui.find("input[name=item_refs][value='A.2.2']")
+        .await?
+        .click()
+        .await?;
+    ui.fill("#field-bulk_owner", "Head of AI").await?;
+    ui.click_and_wait(bulk).await?;
+    let summary = ui.text(".error-summary").await?;
+    ensure!(
+        summary.contains("Control A.2.2: justification is required"),
+        "summary: {summary}"
+    );
+    ensure!(
+        ui.find("input[name=item_refs][value='A.2.2']")
+            .await?
+            .is_selected()
+            .await?,
+        "the tick is kept"
+    );
+    ui.click_and_wait("a[href='/soa/controls/A.2.2']").await?;
+    ui.fill(
+        "#field-justification",
+        "Our AI policy is required by the board.",
+    )
+    .await?;
+    ui.click_and_wait("form.record-form button[type=submit]")
+        .await?;
+    ensure!(ui.text(".notice").await?.contains("saved"));
+
+    ui.goto("/soa").await?;
+    ui.find("input[name=item_refs][value='A.2.2']")
+        .await?
+        .click()
+        .await?;
+    ui.select("#field-bulk_status", "planned").await?;
+    ui.fill("#field-bulk_owner", "Head of AI").await?;
+    ui.click_and_wait(bulk).await?;
+    ensure!(ui.text(".notice").await?.contains("saved"));
+    ui.fill("#field-owner", "Head of AI").await?;
+    ui.click_and_wait("form.filters button[type=submit]")
+        .await?;
+    ensure!(
+        ui.text("#list-count")
+            .await?
+            .starts_with("1 of 38 controls")
+    );
+    ui.screenshot("soa-editor").await?;
+
+    ui.goto("/soa/readiness").await?;
+    ensure!(ui.exists("svg.bar rect.bar-fill").await?);
+    ui.screenshot("soa-readiness").await?;
+    ui.finish().await
+}

@@ -211,9 +211,24 @@ async fn adopt(
     Auth(auth): Auth,
     JsonBody(body): JsonBody<AdoptFramework>,
 ) -> ApiResult<Response> {
+    adopt_framework(&state, &auth, &body.framework_id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(overview_of(&state, auth.organisation_id()).await?),
+    )
+        .into_response())
+}
+
+/// Adopts a framework of the library for the organisation of `auth`: the API's and the
+/// SoA page's way in, so that both refuse the same frameworks with the same messages.
+pub(crate) async fn adopt_framework(
+    state: &AppState,
+    auth: &crate::auth::AuthContext,
+    framework_id: &str,
+) -> ApiResult<()> {
     let library = bundled_library()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the bundled library does not load")))?;
-    let fw = library.framework(body.framework_id.trim()).ok_or_else(|| {
+    let fw = library.framework(framework_id.trim()).ok_or_else(|| {
         let mut ids: Vec<&str> = library.frameworks.iter().map(|f| f.id.as_str()).collect();
         ids.sort_unstable();
         ApiError::validation(
@@ -221,7 +236,7 @@ async fn adopt(
             format!(
                 "must be a framework of the library ({}), got `{}`",
                 ids.join(", "),
-                body.framework_id
+                framework_id
             ),
         )
     })?;
@@ -236,12 +251,17 @@ async fn adopt(
             ),
         ));
     }
-    let org = auth.organisation_id();
     state
         .store
-        .adopt_framework(&auth.actor(), org, &fw.id, &controls, &requirements)
+        .adopt_framework(
+            &auth.actor(),
+            auth.organisation_id(),
+            &fw.id,
+            &controls,
+            &requirements,
+        )
         .await?;
-    Ok((StatusCode::CREATED, Json(overview_of(&state, org).await?)).into_response())
+    Ok(())
 }
 
 /// A control of the SoA: its entry, its title, and whether its evidence is current today.
@@ -507,7 +527,7 @@ pub(crate) fn revision_of(headers: &HeaderMap, body: Option<&Value>) -> ApiResul
 }
 
 /// Applies a partial update to one entry and saves it.
-async fn update_item<F: ItemFields>(
+pub(crate) async fn update_item<F: ItemFields>(
     state: &AppState,
     auth: &crate::auth::AuthContext,
     r: &str,
@@ -717,7 +737,10 @@ pub struct SoaComparison {
     pub total: u64,
 }
 
-fn version_param(name: &str, value: &Option<String>) -> Result<Option<i64>, ValidationErrors> {
+pub(crate) fn version_param(
+    name: &str,
+    value: &Option<String>,
+) -> Result<Option<i64>, ValidationErrors> {
     match text(value) {
         None => Ok(None),
         Some(v) => v

@@ -33,6 +33,9 @@ pub const SECTIONS: &[Section] = &[
         links: &[
             ("Risk register", "/risks"),
             ("Risk criteria", "/risk-criteria"),
+            ("Statement of Applicability", "/soa"),
+            ("Readiness", "/soa/readiness"),
+            ("Frameworks", "/frameworks"),
         ],
     },
     Section {

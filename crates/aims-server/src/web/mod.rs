@@ -7,6 +7,7 @@ mod assets;
 mod classification;
 mod evaluations;
 mod forms;
+mod frameworks;
 mod inventory;
 mod layout;
 mod ledger;
@@ -15,6 +16,7 @@ mod risk_criteria;
 mod risks;
 mod sections;
 mod signin;
+mod soa;
 mod tokens;
 mod users;
 
@@ -241,6 +243,76 @@ pub fn routes() -> Vec<WebRoute> {
             "/impact-assessments/{id}/compare",
             Some(Read),
             get(assessments::compare),
+        ),
+        page(Method::GET, "/soa", Some(Read), get(soa::editor)),
+        page(Method::POST, "/soa", Some(Edit), post(soa::adopt)),
+        page(Method::POST, "/soa/bulk", Some(Edit), post(soa::bulk)),
+        page(
+            Method::GET,
+            "/soa/controls/{ref}",
+            Some(Read),
+            get(soa::control),
+        ),
+        page(
+            Method::POST,
+            "/soa/controls/{ref}",
+            Some(Edit),
+            post(soa::update_control),
+        ),
+        page(
+            Method::GET,
+            "/soa/requirements",
+            Some(Read),
+            get(soa::requirements),
+        ),
+        page(
+            Method::GET,
+            "/soa/requirements/{ref}",
+            Some(Read),
+            get(soa::requirement),
+        ),
+        page(
+            Method::POST,
+            "/soa/requirements/{ref}",
+            Some(Edit),
+            post(soa::update_requirement),
+        ),
+        page(Method::GET, "/soa/versions", Some(Read), get(soa::versions)),
+        page(
+            Method::POST,
+            "/soa/versions",
+            Some(Approve),
+            post(soa::approve),
+        ),
+        page(
+            Method::GET,
+            "/soa/readiness",
+            Some(Read),
+            get(soa::readiness),
+        ),
+        page(
+            Method::GET,
+            "/frameworks",
+            Some(Read),
+            get(frameworks::list),
+        ),
+        page(
+            Method::GET,
+            "/frameworks/{id}",
+            Some(Read),
+            get(frameworks::show),
+        ),
+        page(
+            Method::GET,
+            "/frameworks/{id}/nodes/{ref}",
+            Some(Read),
+            get(frameworks::node),
+        ),
+        page(
+            Method::GET,
+            "/crosswalks",
+            Some(Read),
+            get(frameworks::crosswalks),
         ),
         page(Method::GET, "/tokens", Some(Read), get(tokens::list)),
         page(Method::POST, "/tokens", Some(Read), post(tokens::create)),
