@@ -113,6 +113,40 @@ async fn every_reference_resolves() {
     );
 }
 
+/// Every schema that lists required properties defines them, as external validators demand.
+fn check_required(path: &str, value: &Value, problems: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let (Some(Value::Array(required)), None) = (map.get("required"), map.get("allOf")) {
+                for name in required.iter().filter_map(Value::as_str) {
+                    if map.get("properties").and_then(|p| p.get(name)).is_none() {
+                        problems.push(format!("{path}: `{name}` is required but not a property"));
+                    }
+                }
+            }
+            for (key, child) in map {
+                if key != "required" {
+                    check_required(&format!("{path}/{key}"), child, problems);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                check_required(&format!("{path}/{i}"), child, problems);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_required_property_is_defined() {
+    let doc = document().await;
+    let mut problems = Vec::new();
+    check_required("#", &doc, &mut problems);
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
 #[tokio::test]
 async fn snapshot() {
     insta::assert_json_snapshot!("openapi", document().await);
