@@ -197,3 +197,55 @@ def test_trestle_rejects_a_broken_catalog(workspace, breakage):
     BREAKAGES[breakage](broken)
     result = validate(workspace, "catalogs", "broken", broken)
     assert result.returncode == 4, f"{breakage}: {result.stdout}{result.stderr}"
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory):
+    """A folder whose default database holds the demo organisation, made by `aims serve
+    --demo` and stopped once ready."""
+    import socket
+    import time
+    import urllib.request
+
+    folder = tmp_path_factory.mktemp("demo")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("AIMS_CONFIG", "AIMS_DATABASE_URL")}
+    env.update({"AIMS_LOG": "warn", "AIMS_ADMIN_PASSWORD": "demo password for tests"})
+    server = subprocess.Popen(
+        [AIMS, "serve", "--demo", "--listen", f"127.0.0.1:{port}"],
+        cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.time() < deadline, "aims serve --demo did not get ready"
+            time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return folder
+
+
+def test_documents_from_the_database_are_valid(workspace, demo_folder):
+    out = aims("export", "oscal-profile", "-o", "-", cwd=demo_folder)
+    profile = json.loads(out.stdout)
+    result = validate(workspace, "profiles", "demo", profile)
+    assert result.returncode == 0, result.stdout + result.stderr
+    selected = profile["profile"]["imports"][0]["include-controls"][0]["with-ids"]
+    catalog_ids = ids_of(export_catalog(workspace, ISO))
+    assert 30 <= len(selected) < 38, "the demo excludes a few controls"
+    assert set(selected) <= catalog_ids
+
+    out = aims("export", "oscal-assessment-results", "-o", "-", cwd=demo_folder)
+    results = json.loads(out.stdout)
+    result = validate(workspace, "assessment-results", "demo", results)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert results["assessment-results"]["metadata"]["title"].startswith("Statement of Applicability")

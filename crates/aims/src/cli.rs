@@ -238,37 +238,49 @@ pub enum ExportCommand {
         #[arg(long, short, value_name = "FILE")]
         output: PathBuf,
     },
-    /// Applicable controls as an OSCAL profile, from a JSON Statement of Applicability.
+    /// Applicable controls as an OSCAL profile: the organisation's Statement of Applicability
+    /// from the database, or a JSON file given with --input.
     ///
     /// The profile imports the framework's catalog (`metadata.import_href`). Input format:
-    /// docs/library-format.md. Needs no database.
+    /// docs/library-format.md.
     OscalProfile {
-        /// Framework id, for example `iso-iec-42001-2023`.
+        /// Framework id, for example `iso-iec-42001-2023`; required with --input, and must be
+        /// the adopted one without.
         #[arg(long, value_name = "ID")]
-        framework: String,
+        framework: Option<String>,
         /// A library folder laid over the embedded library. Default: ./library when it exists.
         #[arg(long, value_name = "DIR")]
         library: Option<PathBuf>,
         /// JSON file: {"metadata": {…}, "controls": [{"control_ref", "applicable", "justification"}]}.
-        #[arg(long, value_name = "FILE")]
-        input: PathBuf,
+        /// Without it, the SoA of the database named by --database or the configuration.
+        #[arg(long, value_name = "FILE", requires = "framework")]
+        input: Option<PathBuf>,
+        /// Organisation (name or id) whose SoA to read; needed when the installation hosts several.
+        #[arg(long, value_name = "NAME|ID", conflicts_with = "input")]
+        organisation: Option<String>,
         /// File to write (`-` for standard output).
         #[arg(long, short, value_name = "FILE")]
         output: PathBuf,
     },
-    /// Implementation status of controls as OSCAL assessment results, from a JSON file.
+    /// Implementation status of controls as OSCAL assessment results: the organisation's
+    /// Statement of Applicability from the database, or a JSON file given with --input.
     ///
-    /// Input format: docs/library-format.md. Needs no database.
+    /// Input format: docs/library-format.md.
     OscalAssessmentResults {
-        /// Framework id, for example `iso-iec-42001-2023`.
+        /// Framework id, for example `iso-iec-42001-2023`; required with --input, and must be
+        /// the adopted one without.
         #[arg(long, value_name = "ID")]
-        framework: String,
+        framework: Option<String>,
         /// A library folder laid over the embedded library. Default: ./library when it exists.
         #[arg(long, value_name = "DIR")]
         library: Option<PathBuf>,
         /// JSON file: {"metadata": {…}, "findings": [{"control_ref", "status", "owner", "evidence", "remarks"}]}.
-        #[arg(long, value_name = "FILE")]
-        input: PathBuf,
+        /// Without it, the SoA of the database named by --database or the configuration.
+        #[arg(long, value_name = "FILE", requires = "framework")]
+        input: Option<PathBuf>,
+        /// Organisation (name or id) whose SoA to read; needed when the installation hosts several.
+        #[arg(long, value_name = "NAME|ID", conflicts_with = "input")]
+        organisation: Option<String>,
         /// File to write (`-` for standard output).
         #[arg(long, short, value_name = "FILE")]
         output: PathBuf,

@@ -326,6 +326,35 @@ async fn serve_demo_starts_a_believable_installation_on_sqlite() {
     assert_eq!(report["decision_logs"], 2);
     assert_eq!(report["decision_entries"], 5500);
 
+    // OSCAL documents from the database (validated by trestle in tests/python/test_oscal.py).
+    let output = aims(dir.path())
+        .args(["export", "oscal-assessment-results", "-o", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        results["assessment-results"]["metadata"]["title"],
+        "Statement of Applicability — Northwind Retail & Finance"
+    );
+    let output = aims(dir.path())
+        .args([
+            "export",
+            "oscal-profile",
+            "--framework",
+            "nist-ai-rmf-1.0",
+            "-o",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("adopted iso-iec-42001-2023"));
+
     // An evaluation kept as evidence on the credit model, from the command line.
     let credit_id = systems["items"]
         .as_array()

@@ -69,14 +69,33 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCod
             framework,
             library,
             input,
+            organisation,
             output,
-        }) => oscal::profile(&framework, library.as_deref(), &input, &output),
+        }) => {
+            let source = oscal_source(
+                &settings,
+                framework.as_deref(),
+                input.as_deref(),
+                organisation.as_deref(),
+            );
+            oscal::profile(framework.as_deref(), library.as_deref(), source, &output).await
+        }
         Command::Export(ExportCommand::OscalAssessmentResults {
             framework,
             library,
             input,
+            organisation,
             output,
-        }) => oscal::assessment_results(&framework, library.as_deref(), &input, &output),
+        }) => {
+            let source = oscal_source(
+                &settings,
+                framework.as_deref(),
+                input.as_deref(),
+                organisation.as_deref(),
+            );
+            oscal::assessment_results(framework.as_deref(), library.as_deref(), source, &output)
+                .await
+        }
         Command::Import(args) => transfer::import(&settings, &args.file).await,
         Command::Eval(EvalCommand::Fairness(args)) => eval::fairness(&settings, &args).await,
         Command::Eval(EvalCommand::Drift(args)) => eval::drift(&settings, &args).await,
@@ -118,6 +137,23 @@ pub async fn pick_organisation(
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+        },
+    }
+}
+
+/// An OSCAL document's source: the input file (clap makes --framework required with it),
+/// else the database.
+fn oscal_source<'a>(
+    settings: &'a Settings,
+    framework: Option<&'a str>,
+    input: Option<&'a std::path::Path>,
+    organisation: Option<&'a str>,
+) -> oscal::Source<'a> {
+    match (input, framework) {
+        (Some(path), Some(framework)) => oscal::Source::File { framework, path },
+        _ => oscal::Source::Database {
+            settings,
+            organisation,
         },
     }
 }
