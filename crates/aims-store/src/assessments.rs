@@ -162,7 +162,15 @@ impl Store {
     ) -> Result<ImpactAssessment> {
         let now = self.now();
         let mut tx = self.pool.write().await?;
-        let current = current_at(&mut tx, organisation_id, id, expected_revision).await?;
+        let current = rows::at_revision::<ImpactAssessment>(
+            &mut tx,
+            assessments_table(),
+            organisation_id,
+            id,
+            expected_revision,
+            "impact assessment",
+        )
+        .await?;
         current.check_editable()?;
         let mut values = Map::new();
         values.insert(
@@ -200,7 +208,15 @@ impl Store {
         check_note(note)?;
         let now = self.now();
         let mut tx = self.pool.write().await?;
-        let current = current_at(&mut tx, organisation_id, id, expected_revision).await?;
+        let current = rows::at_revision::<ImpactAssessment>(
+            &mut tx,
+            assessments_table(),
+            organisation_id,
+            id,
+            expected_revision,
+            "impact assessment",
+        )
+        .await?;
         current.check_editable()?;
         let mut values = Map::new();
         values.insert("status".into(), json(&AssessmentStatus::Approved)?);
@@ -292,24 +308,6 @@ async fn read_versions(
         .into_iter()
         .map(|row| rows::decode(row, "impact assessment"))
         .collect()
-}
-
-async fn current_at(
-    tx: &mut Tx,
-    organisation_id: Uuid,
-    id: Uuid,
-    expected_revision: i64,
-) -> Result<ImpactAssessment> {
-    let current = read_one(tx, organisation_id, id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
-    if current.revision != expected_revision {
-        return Err(StoreError::Conflict {
-            revision: current.revision,
-            current: json(&current)?,
-        });
-    }
-    Ok(current)
 }
 
 async fn log(

@@ -191,7 +191,15 @@ impl Store {
     ) -> Result<Risk> {
         let now = self.now();
         let mut tx = self.pool.write().await?;
-        let before = current_at(&mut tx, organisation_id, id, expected_revision).await?;
+        let before = rows::at_revision::<Risk>(
+            &mut tx,
+            risks_table(),
+            organisation_id,
+            id,
+            expected_revision,
+            "risk",
+        )
+        .await?;
         check_fields(&mut tx, organisation_id, &fields).await?;
         let keep = before.acceptance_survives(&fields);
         let mut values = to_object(&fields)?;
@@ -219,7 +227,15 @@ impl Store {
     ) -> Result<Risk> {
         let now = self.now();
         let mut tx = self.pool.write().await?;
-        let risk = current_at(&mut tx, organisation_id, id, expected_revision).await?;
+        let risk = rows::at_revision::<Risk>(
+            &mut tx,
+            risks_table(),
+            organisation_id,
+            id,
+            expected_revision,
+            "risk",
+        )
+        .await?;
         let criteria = read_criteria(&mut tx, organisation_id).await?.criteria;
         let acceptance = request.decide(&risk.fields, &criteria, &actor.label, role, today)?;
         let mut values = Map::new();
@@ -240,7 +256,15 @@ impl Store {
     ) -> Result<Risk> {
         let now = self.now();
         let mut tx = self.pool.write().await?;
-        let risk = current_at(&mut tx, organisation_id, id, expected_revision).await?;
+        let risk = rows::at_revision::<Risk>(
+            &mut tx,
+            risks_table(),
+            organisation_id,
+            id,
+            expected_revision,
+            "risk",
+        )
+        .await?;
         if risk.acceptance.is_none() {
             return Err(ValidationErrors::single("acceptance", "the risk is not accepted").into());
         }
@@ -267,7 +291,15 @@ impl Store {
             .await?
             .ok_or_else(|| not_found(id))?;
         if let Some(revision) = expected_revision {
-            current_at(&mut tx, organisation_id, id, revision).await?;
+            rows::at_revision::<Risk>(
+                &mut tx,
+                risks_table(),
+                organisation_id,
+                id,
+                revision,
+                "risk",
+            )
+            .await?;
         }
         let mut stmt = Query::delete();
         stmt.from_table(risks_table().name)
@@ -370,26 +402,6 @@ pub(crate) async fn read_risks(tx: &mut Tx, organisation_id: Uuid) -> Result<Vec
         .into_iter()
         .map(|row| rows::decode(row, "risk"))
         .collect()
-}
-
-/// The risk as it is, if it is still at the revision the caller read; else a conflict
-/// carrying the current risk.
-async fn current_at(
-    tx: &mut Tx,
-    organisation_id: Uuid,
-    id: Uuid,
-    expected_revision: i64,
-) -> Result<Risk> {
-    let risk = read_risk(tx, organisation_id, id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
-    if risk.revision != expected_revision {
-        return Err(StoreError::Conflict {
-            revision: risk.revision,
-            current: serde_json::to_value(&risk).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        });
-    }
-    Ok(risk)
 }
 
 /// The checks that need stored data: the criteria, and AI systems of this organisation.

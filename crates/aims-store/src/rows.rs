@@ -160,3 +160,29 @@ pub(crate) async fn log_row(
     .await?;
     Ok(row)
 }
+
+/// A record of an organisation's table, decoded as `T`, if it is still at the revision the
+/// caller read; else a conflict carrying the record as it is now.
+pub(crate) async fn at_revision<T: serde::de::DeserializeOwned>(
+    tx: &mut Tx,
+    table: &'static TableDef,
+    organisation_id: uuid::Uuid,
+    id: uuid::Uuid,
+    expected_revision: i64,
+    kind: &'static str,
+) -> Result<T> {
+    let row = fetch_in(tx, table, organisation_id, &id.to_string())
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            kind,
+            id: id.to_string(),
+        })?;
+    let revision = row.get("revision").and_then(Value::as_i64).unwrap_or(0);
+    if revision != expected_revision {
+        return Err(StoreError::Conflict {
+            revision,
+            current: Value::Object(row),
+        });
+    }
+    decode(row, kind)
+}
