@@ -10,19 +10,18 @@ use aims_library::{AssessmentTemplate, QuestionKind};
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::forms::{Field, FormData, FormErrors, capitalise, csrf, error_summary};
-use super::{OrPage, PageResult, WebError, notice, planning_page as page};
+use super::{OrPage, PageResult, form_or_page, notice, planning_page as page};
 use crate::api::assessments::{
     answer_text, approve_assessment, comparison, create_assessment, raise, template,
     update_assessment,
 };
 use crate::auth::{Auth, AuthContext};
-use crate::error::ApiError;
 use crate::extract::parse_id;
 use crate::soa::bundled_library;
 use crate::state::AppState;
@@ -42,18 +41,6 @@ fn form_errors(errors: &ValidationErrors, template: Option<&AssessmentTemplate>)
         }
     }
     out
-}
-
-#[allow(clippy::result_large_err, reason = "see PageResult")]
-fn invalid_or_page(
-    err: ApiError,
-    auth: &AuthContext,
-    template: Option<&AssessmentTemplate>,
-) -> Result<FormErrors, Response> {
-    match err {
-        ApiError::Validation(e) => Ok(form_errors(&e, template)),
-        other => Err(WebError(other).page(Some(auth))),
-    }
 }
 
 pub async fn list(
@@ -205,7 +192,7 @@ pub async fn create(State(state): State<AppState>, Auth(auth): Auth, body: Bytes
                     Redirect::to(&format!("/impact-assessments/{}/edit", a.id)).into_response()
                 );
             }
-            Err(err) => errors = invalid_or_page(err, &auth, None)?,
+            Err(err) => errors = form_or_page(err, &auth, "assessment", |e| form_errors(e, None))?,
         }
     }
     new_page(&state, &auth, &form, &errors, StatusCode::BAD_REQUEST).await
@@ -398,12 +385,7 @@ pub async fn update(
                 Redirect::to(&format!("/impact-assessments/{id}?notice=saved")).into_response(),
             );
         }
-        Err(ApiError::Conflict { .. }) => {
-            let mut e = FormErrors::default();
-            e.add("", "Someone else changed this assessment since you opened the form. Open it again to see their answers.");
-            e
-        }
-        Err(err) => invalid_or_page(err, &auth, Some(t))?,
+        Err(err) => form_or_page(err, &auth, "assessment", |e| form_errors(e, Some(t)))?,
     };
     let kept: Answers = answers.into_iter().filter(|(_, v)| !v.is_null()).collect();
     edit_page(
@@ -571,7 +553,7 @@ pub async fn approve(
                 .await
                 .ok();
             let t = current.and_then(|a| template(&a.template_id, "").ok());
-            let errors = invalid_or_page(err, &auth, t)?;
+            let errors = form_or_page(err, &auth, "assessment", |e| form_errors(e, t))?;
             // Unanswered questions are fixed on the questionnaire: show it with the summary.
             edit_page(&state, &auth, id, None, &errors, StatusCode::BAD_REQUEST).await
         }
@@ -598,7 +580,7 @@ pub async fn raise_risk(
             Redirect::to(&format!("/risks/{}?notice=created", raised.risk.risk.id)).into_response(),
         ),
         Err(err) => {
-            let mut errors = invalid_or_page(err, &auth, None)?;
+            let mut errors = form_or_page(err, &auth, "assessment", |e| form_errors(e, None))?;
             for e in &mut errors.0 {
                 e.field = e.field.replace("inherent.", "inherent_");
             }

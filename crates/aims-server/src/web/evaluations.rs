@@ -9,8 +9,8 @@ use maud::{Markup, PreEscaped, html};
 use uuid::Uuid;
 
 use super::inventory::when;
-use super::{OrPage, Page, PageResult};
-use crate::auth::{Auth, AuthContext};
+use super::{OrPage, PageResult, section_page};
+use crate::auth::Auth;
 use crate::evaluation_charts::{drift_chart, fairness_chart};
 use crate::extract::parse_id;
 use crate::state::AppState;
@@ -31,16 +31,6 @@ fn verdict_label(verdict: Option<Verdict>) -> Markup {
             None => span.muted { "—" },
         }
     }
-}
-
-fn page(title: String, auth: &AuthContext, body: Markup) -> axum::response::Response {
-    Page {
-        title,
-        auth: Some(auth),
-        section: Some("operation"),
-        body,
-    }
-    .with_status(StatusCode::OK)
 }
 
 pub async fn list(
@@ -87,10 +77,12 @@ pub async fn list(
             }
         }
     };
-    Ok(page(
+    Ok(section_page(
+        "operation",
         format!("Evaluations — {}", system.fields.name),
         &auth,
         body,
+        StatusCode::OK,
     ))
 }
 
@@ -167,9 +159,11 @@ pub async fn show(
             }
         }
     };
-    Ok(page(
+    Ok(section_page(
+        "operation",
         format!("Evaluation — {}", system.fields.name),
         &auth,
         body,
+        StatusCode::OK,
     ))
 }

@@ -170,6 +170,11 @@ pub fn input_id(name: &str) -> String {
     format!("field-{name}")
 }
 
+/// Options of a select from `(value, label)` pairs.
+pub fn options<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
+    pairs.map(|(v, l)| (v.to_owned(), l.to_owned())).collect()
+}
+
 /// GOV.UK error summary: at the top of the form, focused by app.js, one link per problem.
 pub fn error_summary(errors: &FormErrors) -> Markup {
     html! {

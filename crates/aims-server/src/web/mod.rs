@@ -389,8 +389,9 @@ impl<T, E: Into<ApiError>> OrPage<T> for Result<T, E> {
     }
 }
 
-/// A page of the Planning section (risks, impact assessments) with its status.
-pub(crate) fn planning_page(
+/// A page of a navigation section with its status (400 for a form shown again).
+pub(crate) fn section_page(
+    section: &'static str,
     title: String,
     auth: &AuthContext,
     body: Markup,
@@ -399,10 +400,44 @@ pub(crate) fn planning_page(
     Page {
         title,
         auth: Some(auth),
-        section: Some("planning"),
+        section: Some(section),
         body,
     }
     .with_status(status)
+}
+
+/// A page of the Planning section (SoA, risks, impact assessments, frameworks).
+pub(crate) fn planning_page(
+    title: String,
+    auth: &AuthContext,
+    body: Markup,
+    status: StatusCode,
+) -> Response {
+    section_page("planning", title, auth, body, status)
+}
+
+/// What a form shows for a failed save: the validation errors as `to_form` maps them to
+/// inputs, or, for a stale revision, one message naming `what` was changed meanwhile.
+/// Anything else is the error page.
+#[allow(clippy::result_large_err, reason = "see PageResult")]
+pub(crate) fn form_or_page(
+    err: ApiError,
+    auth: &AuthContext,
+    what: &str,
+    to_form: impl FnOnce(&aims_domain::ValidationErrors) -> forms::FormErrors,
+) -> Result<forms::FormErrors, Response> {
+    match err {
+        ApiError::Validation(e) => Ok(to_form(&e)),
+        ApiError::Conflict { .. } => {
+            let mut e = forms::FormErrors::default();
+            e.add(
+                "",
+                format!("Someone else changed this {what} since you opened the form. Open it again to see their changes, then make yours."),
+            );
+            Ok(e)
+        }
+        other => Err(WebError(other).page(Some(auth))),
+    }
 }
 
 /// The confirmation after a redirect (`?notice=code`). Only fixed texts, never text from
@@ -421,6 +456,10 @@ pub(crate) fn notice(code: Option<&str>) -> Markup {
         }
         Some("organisation") => "You now act for this organisation.",
         Some("revoked") => "The token has been revoked. It no longer works.",
+        Some("adopted") => {
+            "The framework has been adopted: every control and requirement now has an entry."
+        }
+        Some("approved") => "The Statement of Applicability has been approved as a new version.",
         _ => return html! {},
     };
     html! { div.notice role="status" { (text) } }

@@ -8,14 +8,14 @@ use aims_domain::{Permission, ValidationErrors};
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, PreEscaped, html};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::forms::{Field, FormData, FormErrors, capitalise, csrf, error_summary};
+use super::forms::{Field, FormData, FormErrors, capitalise, csrf, error_summary, options};
 use super::inventory::when;
-use super::{OrPage, PageResult, WebError, notice, planning_page as page};
+use super::{OrPage, PageResult, WebError, form_or_page, notice, planning_page as page};
 use crate::api::risks::{accept_risk, create_risk, register, update_risk};
 use crate::api::soa::today;
 use crate::auth::{Auth, AuthContext};
@@ -64,10 +64,6 @@ fn acceptance_label(v: &RiskView) -> Markup {
     }
 }
 
-fn options<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
-    pairs.map(|(v, l)| (v.to_owned(), l.to_owned())).collect()
-}
-
 pub async fn list(
     State(state): State<AppState>,
     Auth(auth): Auth,
@@ -86,8 +82,15 @@ pub async fn list(
         q: given("q"),
     };
     let org = auth.organisation_id();
-    let (criteria, views) = register(&state, org, &filter).await.or_page(&auth)?;
-    let all = state.store.risks(org).await.or_page(&auth)?;
+    // One read of the register: the heat maps show all of it, the table the filtered part.
+    let (criteria, everything) = register(&state, org, &RiskFilter::default())
+        .await
+        .or_page(&auth)?;
+    let views = filter
+        .apply(everything.clone(), &criteria)
+        .map_err(ApiError::from)
+        .or_page(&auth)?;
+    let all: Vec<_> = everything.into_iter().map(|v| v.risk).collect();
     let systems = state
         .store
         .record_names(org, RecordKind::System)
@@ -637,15 +640,6 @@ pub async fn new_form(State(state): State<AppState>, Auth(auth): Auth) -> PageRe
     .await
 }
 
-/// A validation error shown on the form; anything else is the error page.
-#[allow(clippy::result_large_err, reason = "see PageResult")]
-fn invalid_or_page(err: ApiError, auth: &AuthContext) -> Result<FormErrors, Response> {
-    match err {
-        ApiError::Validation(e) => Ok(form_errors(&e)),
-        other => Err(WebError(other).page(Some(auth))),
-    }
-}
-
 pub async fn create(State(state): State<AppState>, Auth(auth): Auth, body: Bytes) -> PageResult {
     let form = FormData::parse(&body).or_page(&auth)?;
     let errors = match create_risk(&state, &auth, Value::Object(form_to_body(&form))).await {
@@ -654,7 +648,7 @@ pub async fn create(State(state): State<AppState>, Auth(auth): Auth, body: Bytes
                 Redirect::to(&format!("/risks/{}?notice=created", view.risk.id)).into_response(),
             );
         }
-        Err(err) => invalid_or_page(err, &auth)?,
+        Err(err) => form_or_page(err, &auth, "risk", form_errors)?,
     };
     form_page(&state, &auth, None, &form, &errors, StatusCode::BAD_REQUEST).await
 }
@@ -694,12 +688,7 @@ pub async fn update(
     patch.insert("revision".into(), json!(revision_of(&form).unwrap_or(0)));
     let errors = match update_risk(&state, &auth, id, patch).await {
         Ok(_) => return Ok(Redirect::to(&format!("/risks/{id}?notice=saved")).into_response()),
-        Err(ApiError::Conflict { .. }) => {
-            let mut e = FormErrors::default();
-            e.add("", "Someone else changed this risk since you opened the form. Open it again to see their changes, then make yours.");
-            e
-        }
-        Err(err) => invalid_or_page(err, &auth)?,
+        Err(err) => form_or_page(err, &auth, "risk", form_errors)?,
     };
     form_page(
         &state,

@@ -14,14 +14,14 @@ use aims_library::{Framework, NodeKind};
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::forms::{Field, FormData, FormErrors, capitalise, csrf, error_summary};
+use super::forms::{Field, FormData, FormErrors, capitalise, csrf, error_summary, options};
 use super::inventory::when;
-use super::{OrPage, PageResult, WebError, planning_page as page};
+use super::{OrPage, PageResult, WebError, form_or_page, notice, planning_page as page};
 use crate::api::soa::{
     BulkEdit, ItemFilter, SoaControl, SoaRequirement, adopt_framework, adopted, apply_bulk,
     check_ref, comparison, control_view, filter_controls, overview_of, readiness_of,
@@ -71,22 +71,6 @@ pub(crate) fn segment(r: &str) -> String {
         }
     }
     out
-}
-
-/// The confirmations of these pages (fixed texts only), then the shared ones.
-fn soa_notice(code: Option<&str>) -> Markup {
-    let text = match code {
-        Some("adopted") => {
-            "The framework has been adopted: every control and requirement now has an entry."
-        }
-        Some("approved") => "The Statement of Applicability has been approved as a new version.",
-        _ => return super::notice(code),
-    };
-    html! { div.notice role="status" { (text) } }
-}
-
-fn options<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
-    pairs.map(|(v, l)| (v.to_owned(), l.to_owned())).collect()
 }
 
 fn field<'a>(name: &'a str, label: &'a str, hint: &'a str, optional: bool) -> Field<'a> {
@@ -157,28 +141,6 @@ fn optional_date(text: &str) -> Value {
     }
 }
 
-/// A validation error shown on the form; anything else is the error page.
-#[allow(clippy::result_large_err, reason = "see PageResult")]
-fn invalid_or_page(
-    err: ApiError,
-    auth: &AuthContext,
-    labels: &[(&str, &str)],
-    what: &str,
-) -> Result<FormErrors, Response> {
-    match err {
-        ApiError::Validation(e) => Ok(FormErrors::from_validation(&e, labels)),
-        ApiError::Conflict { .. } => {
-            let mut e = FormErrors::default();
-            e.add(
-                "",
-                format!("Someone else changed this {what} since you opened the form. Open it again to see their changes, then make yours."),
-            );
-            Ok(e)
-        }
-        other => Err(WebError(other).page(Some(auth))),
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // The editor: adoption, overview, filters, controls by objective, bulk edit.
 
@@ -232,7 +194,7 @@ async fn adopt_page(
     let body = html! {
         span.caption { "ISO/IEC 42001 · 6.1.3 d–f, Annex A" }
         h1 { "Statement of Applicability" }
-        (soa_notice(query.get("notice")))
+        (notice(query.get("notice")))
         p.lead { "No framework has been adopted yet. Adopting one creates an entry for each of its controls and clause requirements, to be filled in and approved." }
         @if auth.can(Permission::Edit) {
             form.record-form method="post" action="/soa" novalidate {
@@ -259,7 +221,9 @@ pub async fn adopt(State(state): State<AppState>, Auth(auth): Auth, body: Bytes)
     let form = FormData::parse(&body).or_page(&auth)?;
     let errors = match adopt_framework(&state, &auth, form.text("framework_id")).await {
         Ok(()) => return Ok(Redirect::to("/soa?notice=adopted").into_response()),
-        Err(err) => invalid_or_page(err, &auth, &[("framework_id", "Framework")], "SoA")?,
+        Err(err) => form_or_page(err, &auth, "SoA", |e| {
+            FormErrors::from_validation(e, &[("framework_id", "Framework")])
+        })?,
     };
     adopt_page(
         &auth,
@@ -355,7 +319,7 @@ async fn editor_page(
             }
             a.button.secondary href="/soa/readiness" { "Readiness" }
         }
-        (soa_notice(query.get("notice")))
+        (notice(query.get("notice")))
         dl.details.meta-list {
             dt { "Framework" } dd { a href=(format!("/frameworks/{}", segment(&overview.framework_id))) { (overview.framework_name) } }
             dt { "Adopted" } dd { (when(overview.adopted_at)) " by " (overview.adopted_by) }
@@ -478,7 +442,11 @@ pub async fn bulk(State(state): State<AppState>, Auth(auth): Auth, body: Bytes) 
         match apply_bulk(&state, &auth, &edit).await {
             Ok(_) => return Ok(Redirect::to("/soa?notice=saved").into_response()),
             Err(ApiError::Validation(e)) => errors = bulk_errors(&e, &edit.item_refs),
-            Err(err) => errors = invalid_or_page(err, &auth, &[], "control")?,
+            Err(err) => {
+                errors = form_or_page(err, &auth, "control", |e| {
+                    FormErrors::from_validation(e, &[])
+                })?
+            }
         }
     }
     editor_page(
@@ -631,7 +599,7 @@ async fn control_page(
             @if let Some(o) = objective { " · " (o.ref_) " " (o.title) }
         }
         h1 { span.iso-ref { (c.item_ref) } " " (c.title) }
-        (soa_notice(notice_code))
+        (notice(notice_code))
         (node_text(fw, r))
         h2 { "Entry" }
         dl.details.meta-list {
@@ -716,7 +684,9 @@ pub async fn update_control(
                         .into_response(),
                 );
             }
-            Err(err) => invalid_or_page(err, &auth, CONTROL_LABELS, "control")?,
+            Err(err) => form_or_page(err, &auth, "control", |e| {
+                FormErrors::from_validation(e, CONTROL_LABELS)
+            })?,
         };
     control_page(
         &state,
@@ -757,7 +727,7 @@ pub async fn requirements(
     let body = html! {
         span.caption { a href="/soa" { "Statement of Applicability" } }
         h1 { "Clause requirements" }
-        (soa_notice(query.get("notice")))
+        (notice(query.get("notice")))
         p.lead { "The requirements of clauses 4 to 10 of " (fw.short_name) ", each with its conformity status, owner, notes and evidence." }
         @for (group_ref, group_title, items) in &groups {
             h2 { "Clause " (group_ref) " " (group_title) }
@@ -841,7 +811,7 @@ async fn requirement_page(
             @if let Some(c) = clause { " · " (c.ref_) " " (c.title) }
         }
         h1 { span.iso-ref { (req.item_ref) } " " (req.title) }
-        (soa_notice(notice_code))
+        (notice(notice_code))
         (node_text(fw, r))
         h2 { "Entry" }
         dl.details.meta-list {
@@ -916,7 +886,9 @@ pub async fn update_requirement(
                     .into_response(),
             );
         }
-        Err(err) => invalid_or_page(err, &auth, REQUIREMENT_LABELS, "requirement")?,
+        Err(err) => form_or_page(err, &auth, "requirement", |e| {
+            FormErrors::from_validation(e, REQUIREMENT_LABELS)
+        })?,
     };
     requirement_page(
         &state,
@@ -1032,7 +1004,7 @@ async fn versions_page(
     let body = html! {
         span.caption { a href="/soa" { "Statement of Applicability" } }
         h1 { "Versions and approval" }
-        (soa_notice(query.get("notice")))
+        (notice(query.get("notice")))
         @if versions.is_empty() {
             p { "The SoA has not been approved yet." }
         } @else {
