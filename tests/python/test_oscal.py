@@ -199,10 +199,41 @@ def test_trestle_rejects_a_broken_catalog(workspace, breakage):
     assert result.returncode == 4, f"{breakage}: {result.stdout}{result.stderr}"
 
 
+API_DOWNLOADS = {
+    "profile": "/api/v1/soa/export?format=oscal-profile",
+    "assessment-results": "/api/v1/soa/export?format=oscal-assessment-results",
+    "catalog": f"/api/v1/frameworks/{ISO}/oscal-catalog",
+}
+
+
+def api_downloads(base):
+    """The OSCAL documents the running server offers, fetched as the demo admin."""
+    import http.cookiejar
+    import urllib.request
+
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    sign_in = urllib.request.Request(
+        f"{base}/api/v1/session",
+        data=json.dumps({"username": "admin", "password": "demo password for tests"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with opener.open(sign_in, timeout=10) as r:
+        assert r.status == 200
+    documents = {}
+    for name, path in API_DOWNLOADS.items():
+        with opener.open(f"{base}{path}", timeout=10) as r:
+            assert r.headers["Content-Type"] == "application/json"
+            assert r.headers["Content-Disposition"].startswith("attachment;")
+            documents[name] = json.load(r)
+    return documents
+
+
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory):
     """A folder whose default database holds the demo organisation, made by `aims serve
-    --demo` and stopped once ready."""
+    --demo` and stopped once ready, and the OSCAL documents its API offered."""
     import socket
     import time
     import urllib.request
@@ -228,13 +259,15 @@ def demo_folder(tmp_path_factory):
                 pass
             assert time.time() < deadline, "aims serve --demo did not get ready"
             time.sleep(0.2)
+        downloads = api_downloads(f"http://127.0.0.1:{port}")
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return folder
+    return folder, downloads
 
 
 def test_documents_from_the_database_are_valid(workspace, demo_folder):
+    demo_folder, downloads = demo_folder
     out = aims("export", "oscal-profile", "-o", "-", cwd=demo_folder)
     profile = json.loads(out.stdout)
     result = validate(workspace, "profiles", "demo", profile)
@@ -249,3 +282,14 @@ def test_documents_from_the_database_are_valid(workspace, demo_folder):
     result = validate(workspace, "assessment-results", "demo", results)
     assert result.returncode == 0, result.stdout + result.stderr
     assert results["assessment-results"]["metadata"]["title"].startswith("Statement of Applicability")
+
+
+def test_the_api_offers_the_same_documents_as_the_command_line(workspace, demo_folder):
+    demo_folder, downloads = demo_folder
+    for name, command in [
+        ("profile", "oscal-profile"),
+        ("assessment-results", "oscal-assessment-results"),
+    ]:
+        out = aims("export", command, "-o", "-", cwd=demo_folder)
+        assert downloads[name] == json.loads(out.stdout), name
+    assert downloads["catalog"] == export_catalog(workspace, ISO)

@@ -51,6 +51,22 @@ pub struct Node {
     pub articles: Vec<String>,
 }
 
+impl Node {
+    /// Whether a search matches the node: `needle`, already lower-case, in its ref, title,
+    /// description or guidance.
+    pub fn matches(&self, needle: &str) -> bool {
+        [
+            Some(self.ref_.as_str()),
+            Some(self.title.as_str()),
+            self.description.as_deref(),
+            self.guidance.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|text| text.to_lowercase().contains(needle))
+    }
+}
+
 /// What a node is; it decides how the UI shows it, not how it is assessed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

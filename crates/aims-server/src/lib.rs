@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod evaluation_charts;
 pub mod extract;
+pub mod library;
 pub mod risks;
 pub mod soa;
 pub mod soa_export;

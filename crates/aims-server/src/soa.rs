@@ -2,44 +2,37 @@
 //! controls and requirements, the clause or objective each belongs to, and the readiness
 //! report with the crosswalk views. Shared by the API, the web pages and the exports.
 
-use std::sync::OnceLock;
-
 use aims_domain::readiness::{
     self, Coverage, GroupDef, ItemInput, ItemState, MappingInput, Readiness, Strength, TargetDef,
 };
-use aims_domain::soa::{ControlFields, RequirementFields, SoaItem};
+use aims_domain::soa::{ControlFields, ItemType, RequirementFields, SoaItem};
 use aims_library::{Framework, Library, Node, NodeKind, Relation};
 use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// The bundled library, loaded once. `None` when it does not load, which its own test rules
-/// out for a released build.
-pub fn bundled_library() -> Option<&'static Library> {
-    static LIBRARY: OnceLock<Option<Library>> = OnceLock::new();
-    LIBRARY
-        .get_or_init(|| match aims_library::bundled() {
-            Ok(library) => Some(library),
-            Err(error) => {
-                tracing::error!(%error, "the bundled library does not load");
-                None
-            }
-        })
-        .as_ref()
-}
-
 /// Assessable control nodes of a framework, in file order: the SoA's controls.
 pub fn control_nodes(fw: &Framework) -> impl Iterator<Item = &Node> {
     fw.nodes
         .iter()
-        .filter(|n| n.assessable && n.kind == NodeKind::Control)
+        .filter(|n| item_type(n) == Some(ItemType::Control))
 }
 
 /// Assessable requirement nodes: the management-system requirements.
 pub fn requirement_nodes(fw: &Framework) -> impl Iterator<Item = &Node> {
     fw.nodes
         .iter()
-        .filter(|n| n.assessable && n.kind == NodeKind::Requirement)
+        .filter(|n| item_type(n) == Some(ItemType::Requirement))
+}
+
+/// What a node is in an SoA over its framework: a control, a clause requirement, or neither.
+pub fn item_type(node: &Node) -> Option<ItemType> {
+    match node.kind {
+        _ if !node.assessable => None,
+        NodeKind::Control => Some(ItemType::Control),
+        NodeKind::Requirement => Some(ItemType::Requirement),
+        _ => None,
+    }
 }
 
 /// The nearest ancestor of `kind`, else the root: the objective of a control, the clause of
@@ -222,7 +215,7 @@ mod tests {
 
     #[test]
     fn the_bundled_iso_framework_has_controls_requirements_and_groups() {
-        let library = bundled_library().expect("bundled library");
+        let library = crate::library::current().expect("bundled library");
         let fw = library
             .framework("iso-iec-42001-2023")
             .expect("ISO/IEC 42001");

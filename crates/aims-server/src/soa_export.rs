@@ -1,8 +1,12 @@
-//! The Statement of Applicability as files for people: CSV and an XLSX workbook an auditor
-//! can use as it is (a cover sheet, then one row per control with a frozen header row and
-//! an autofilter). Pure functions of their input: the API and `aims export soa` share them.
+//! The Statement of Applicability as files: CSV and an XLSX workbook an auditor can use as it
+//! is (a cover sheet, then one row per control with a frozen header row and an autofilter),
+//! and the OSCAL profile and assessment results over the framework's catalog. Pure functions
+//! of their input: the API and `aims export …` share them.
 
 use aims_domain::soa::{ControlFields, EvidenceRef};
+use aims_library::oscal::{
+    self, BuildError, ControlFinding, ImplementationStatus, SelectedControl,
+};
 use aims_library::{Framework, NodeKind};
 use chrono::{DateTime, Utc};
 use rust_xlsxwriter::{Color, DocProperties, Format, FormatAlign, Workbook, XlsxError};
@@ -113,13 +117,17 @@ const COLUMNS: [(&str, f64); 10] = [
     ("Linked risks", 38.0),
 ];
 
+fn evidence_entry(e: &EvidenceRef) -> String {
+    match e.expires_on {
+        Some(d) => format!("{} (expires {d})", e.reference),
+        None => e.reference.clone(),
+    }
+}
+
 fn evidence_text(evidence: &[EvidenceRef]) -> String {
     evidence
         .iter()
-        .map(|e| match e.expires_on {
-            Some(d) => format!("{} (expires {d})", e.reference),
-            None => e.reference.clone(),
-        })
+        .map(evidence_entry)
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -269,6 +277,81 @@ pub fn xlsx(input: &SheetInput<'_>) -> Result<Vec<u8>, XlsxError> {
     workbook.save_to_buffer()
 }
 
+/// When the current entries last changed: the latest entry update, else the adoption.
+pub async fn last_modified(
+    store: &Store,
+    organisation_id: Uuid,
+) -> Result<DateTime<Utc>, StoreError> {
+    let adopted = store.soa(organisation_id).await?;
+    let items = store.soa_items::<ControlFields>(organisation_id).await?;
+    Ok(items
+        .iter()
+        .map(|i| i.updated_at)
+        .max()
+        .or(adopted.map(|soa| soa.created_at))
+        .unwrap_or_else(Utc::now))
+}
+
+/// What both OSCAL documents say about themselves. `last_modified` is when the content last
+/// changed: an approved version's approval time, or [`last_modified`] for the current entries.
+pub fn oscal_metadata(input: &SheetInput<'_>, last_modified: DateTime<Utc>) -> oscal::Metadata {
+    oscal::Metadata {
+        title: format!("Statement of Applicability — {}", input.organisation),
+        version: input.edition.label(),
+        last_modified,
+        import_href: format!("{}.oscal-catalog.json", input.framework.id),
+        organisation: Some(input.organisation.to_owned()),
+    }
+}
+
+fn optional(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// The applicable selection as an OSCAL profile importing the framework's catalog.
+pub fn oscal_profile(
+    input: &SheetInput<'_>,
+    meta: &oscal::Metadata,
+) -> Result<serde_json::Value, BuildError> {
+    let selection: Vec<SelectedControl> = input
+        .controls
+        .iter()
+        .map(|(item_ref, c)| SelectedControl {
+            control_ref: item_ref.clone(),
+            applicable: c.applicable,
+            justification: optional(&c.justification),
+        })
+        .collect();
+    oscal::profile(input.framework, &selection, meta)
+}
+
+/// The implementation status of every control as OSCAL assessment results.
+pub fn oscal_assessment_results(
+    input: &SheetInput<'_>,
+    meta: &oscal::Metadata,
+) -> Result<serde_json::Value, BuildError> {
+    use aims_domain::soa::ImplementationStatus as Soa;
+    let findings: Vec<ControlFinding> = input
+        .controls
+        .iter()
+        .map(|(item_ref, c)| ControlFinding {
+            control_ref: item_ref.clone(),
+            status: match c.status {
+                Soa::NotStarted => ImplementationStatus::NotStarted,
+                Soa::Planned => ImplementationStatus::Planned,
+                Soa::PartiallyImplemented => ImplementationStatus::PartiallyImplemented,
+                Soa::Implemented => ImplementationStatus::Implemented,
+                Soa::NotApplicable => ImplementationStatus::NotApplicable,
+            },
+            owner: optional(&c.owner),
+            evidence: c.evidence.iter().map(evidence_entry).collect(),
+            remarks: optional(&c.justification),
+        })
+        .collect();
+    oscal::assessment_results(input.framework, &findings, meta)
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Read;
@@ -328,7 +411,7 @@ mod tests {
 
     #[test]
     fn csv_has_one_row_per_control_quoted_and_safe() {
-        let library = crate::soa::bundled_library().unwrap();
+        let library = crate::library::current().unwrap();
         let fw = library.framework("iso-iec-42001-2023").unwrap();
         let controls = controls();
         let text = String::from_utf8(csv(&input_with(fw, &controls))).unwrap();
@@ -361,7 +444,7 @@ mod tests {
 
     #[test]
     fn xlsx_has_a_cover_a_frozen_header_and_an_autofilter() {
-        let library = crate::soa::bundled_library().unwrap();
+        let library = crate::library::current().unwrap();
         let fw = library.framework("iso-iec-42001-2023").unwrap();
         let controls = controls();
         let bytes = xlsx(&input_with(fw, &controls)).unwrap();

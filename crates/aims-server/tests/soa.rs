@@ -41,6 +41,10 @@ async fn justify_all(s: &TestServer, token: &str) {
     }
 }
 
+async fn read(s: &TestServer, token: &str, path: &str) -> (u16, Value) {
+    call(s, Method::GET, path, Some(token), None).await
+}
+
 #[tokio::test]
 async fn adoption_edits_errors_and_filters() {
     let (servers, _pg) = servers(ServerConfig::default()).await;
@@ -528,6 +532,43 @@ async fn approval_versions_comparison_and_readiness() {
             ),
             "{csv}"
         );
+        // OSCAL over the same entries: the selection of version 2, which excludes A.10.4.
+        let response = s
+            .request(
+                Method::GET,
+                "/api/v1/soa/export?format=oscal-profile&version=2",
+            )
+            .bearer_auth(&contributor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["content-type"], "application/json");
+        assert_eq!(
+            response.headers()["content-disposition"],
+            "attachment; filename=\"soa-v2.oscal-profile.json\""
+        );
+        let profile: Value = response.json().await.unwrap();
+        assert_eq!(profile["profile"]["metadata"]["version"], "Version 2");
+        assert_eq!(
+            profile["profile"]["imports"][0]["href"],
+            "iso-iec-42001-2023.oscal-catalog.json"
+        );
+        let excluded = &profile["profile"]["imports"][0]["exclude-controls"][0]["with-ids"];
+        assert!(
+            excluded.as_array().is_some_and(|a| !a.is_empty()),
+            "{profile}"
+        );
+        let (status, results) = call(
+            s,
+            Method::GET,
+            "/api/v1/soa/export?format=oscal-assessment-results",
+            Some(&contributor),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        let findings = &results["assessment-results"]["results"][0]["findings"];
+        assert_eq!(findings.as_array().map(Vec::len), Some(38), "{results}");
         for (query, field) in [
             ("format=pdf", "format"),
             ("format=csv&version=9", "version"),
@@ -617,5 +658,169 @@ async fn approval_versions_comparison_and_readiness() {
         .await;
         assert_eq!(report["readiness"]["controls"]["done"], 0);
         assert_eq!(report["readiness"]["controls"]["evidence_expired"], 1);
+    }
+}
+
+#[tokio::test]
+async fn the_library_through_the_api() {
+    let (servers, _pg) = servers(ServerConfig::default()).await;
+    let library = aims_library::bundled().unwrap();
+    for s in &servers {
+        let e = s.engine;
+        let auditor = s.token(Role::Auditor).await;
+
+        let (status, list) = read(s, &auditor, "/api/v1/frameworks").await;
+        assert_eq!(status, 200, "{e}: {list}");
+        assert_eq!(list["total"], 3, "{e}");
+        let iso = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == ISO)
+            .unwrap();
+        assert_eq!(
+            (iso["node_count"].as_u64(), iso["short_name"].as_str()),
+            (Some(91), Some("ISO/IEC 42001")),
+            "{e}"
+        );
+
+        let (status, fw) = read(s, &auditor, &format!("/api/v1/frameworks/{ISO}")).await;
+        assert_eq!(status, 200, "{e}");
+        assert_eq!(fw["nodes"].as_array().unwrap().len(), 91, "{e}");
+        assert_eq!(fw["nodes"][0]["parent"], Value::Null, "{e}: parents first");
+        let (_, found) = read(
+            s,
+            &auditor,
+            &format!("/api/v1/frameworks/{ISO}?q=Impact+Assessment"),
+        )
+        .await;
+        let refs: Vec<&str> = found["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["ref"].as_str().unwrap())
+            .collect();
+        assert!(refs.contains(&"A.5.2") && refs.len() < 20, "{e}: {refs:?}");
+
+        // A node: children, crosswalk mappings seen from it, and no SoA entry before adoption.
+        let (status, node) =
+            read(s, &auditor, &format!("/api/v1/frameworks/{ISO}/nodes/A.6")).await;
+        assert_eq!(status, 200, "{e}: {node}");
+        assert_eq!(node["node"]["kind"], "objective", "{e}");
+        assert!(node["children"].as_array().unwrap().len() >= 6, "{e}");
+        assert_eq!(node["soa_entry"], Value::Null, "{e}: not an SoA entry");
+        let (_, node) = read(
+            s,
+            &auditor,
+            &format!("/api/v1/frameworks/{ISO}/nodes/A.6.2.4"),
+        )
+        .await;
+        let mappings = node["mappings"].as_array().unwrap();
+        assert_eq!(
+            mappings.len(),
+            library.mappings_for(ISO, "A.6.2.4").len(),
+            "{e}"
+        );
+        assert!(
+            mappings
+                .iter()
+                .any(|m| m["framework_id"] == "nist-ai-rmf-1.0" && m["title"].is_string()),
+            "{e}: {node}"
+        );
+        assert_eq!(node["soa_entry"], Value::Null, "{e}: nothing adopted yet");
+        let contributor = s.token(Role::Contributor).await;
+        let (status, _) = call(
+            s,
+            Method::POST,
+            "/api/v1/soa",
+            Some(&contributor),
+            Some(json!({"framework_id": ISO})),
+        )
+        .await;
+        assert_eq!(status, 201, "{e}");
+        let (_, node) = read(
+            s,
+            &auditor,
+            &format!("/api/v1/frameworks/{ISO}/nodes/A.6.2.4"),
+        )
+        .await;
+        assert_eq!(
+            node["soa_entry"],
+            json!({"item_type": "control", "href": "/api/v1/soa/controls/A.6.2.4"}),
+            "{e}"
+        );
+        let (_, node) = read(
+            s,
+            &auditor,
+            &format!("/api/v1/frameworks/{ISO}/nodes/6.1.2"),
+        )
+        .await;
+        let href = node["soa_entry"]["href"].as_str().unwrap();
+        assert_eq!(href, "/api/v1/soa/requirements/6.1.2", "{e}");
+        let (status, entry) = read(s, &auditor, href).await;
+        assert_eq!((status, &entry["item_ref"]), (200, &json!("6.1.2")), "{e}");
+        let (_, node) = read(
+            s,
+            &auditor,
+            "/api/v1/frameworks/nist-ai-rmf-1.0/nodes/GOVERN%201.1",
+        )
+        .await;
+        assert_eq!(
+            (&node["node"]["ref"], &node["soa_entry"]),
+            (&json!("GOVERN 1.1"), &Value::Null),
+            "{e}: another framework than the adopted one"
+        );
+
+        // Crosswalks, whole.
+        let (_, crosswalks) = read(s, &auditor, "/api/v1/crosswalks").await;
+        assert_eq!(crosswalks["total"], library.crosswalks.len(), "{e}");
+        for c in crosswalks["items"].as_array().unwrap() {
+            let (status, detail) = read(
+                s,
+                &auditor,
+                &format!("/api/v1/crosswalks/{}", c["id"].as_str().unwrap()),
+            )
+            .await;
+            assert_eq!(status, 200, "{e}");
+            assert_eq!(
+                detail["mappings"].as_array().unwrap().len() as u64,
+                c["mapping_count"].as_u64().unwrap(),
+                "{e}"
+            );
+        }
+
+        // The OSCAL catalog is the one `aims export oscal-catalog` writes.
+        let response = s
+            .request(
+                Method::GET,
+                &format!("/api/v1/frameworks/{ISO}/oscal-catalog"),
+            )
+            .bearer_auth(&auditor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers()["content-disposition"],
+            "attachment; filename=\"iso-iec-42001-2023.oscal-catalog.json\""
+        );
+        let catalog: Value = response.json().await.unwrap();
+        assert_eq!(
+            catalog,
+            aims_library::oscal::catalog(library.framework(ISO).unwrap()),
+            "{e}"
+        );
+
+        for (path, status) in [
+            ("/api/v1/frameworks/iso-27001", 404),
+            ("/api/v1/frameworks/iso-27001/oscal-catalog", 404),
+            ("/api/v1/frameworks/iso-iec-42001-2023/nodes/A.99", 404),
+            ("/api/v1/crosswalks/nope", 404),
+            ("/api/v1/frameworks/iso-iec-42001-2023?bogus=1", 400),
+        ] {
+            let (got, body) = read(s, &auditor, path).await;
+            assert_eq!(got, status, "{e}: {path}: {body}");
+        }
+        let (status, _) = call(s, Method::GET, "/api/v1/frameworks", None, None).await;
+        assert_eq!(status, 401, "{e}: sign-in required");
     }
 }

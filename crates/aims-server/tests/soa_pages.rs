@@ -172,6 +172,52 @@ async fn the_soa_editor_and_its_forms_on_every_engine() {
         );
         let (_, page) = get(&contributor, s, "/soa?owner=Head+of+AI&status=planned").await;
         assert!(page.contains("2 of 38 controls"), "{e}");
+        // The owner can be removed in bulk too, but not named and removed at once.
+        let clear = |owner: &'static str| {
+            [
+                ("csrf_token", csrf.as_str()),
+                ("item_refs", "A.3.2"),
+                ("bulk_owner", owner),
+                ("bulk_clear_owner", "true"),
+            ]
+        };
+        let (status, _, page) = post(&contributor, s, "/soa/bulk", &clear("Someone")).await;
+        assert_eq!(status, 400, "{e}");
+        assert!(
+            page.contains("Either name a new owner or remove the owner, not both"),
+            "{e}"
+        );
+        let (status, _, _) = post(&contributor, s, "/soa/bulk", &clear("")).await;
+        assert_eq!(status, 303, "{e}");
+        let (_, page) = get(&contributor, s, "/soa?owner=Head+of+AI").await;
+        assert!(
+            page.contains("1 of 38 controls"),
+            "{e}: A.3.2 has no owner now"
+        );
+        // The framework browser links a control to its SoA entry and shows where it stands.
+        let (status, page) = get(
+            &contributor,
+            s,
+            "/frameworks/iso-iec-42001-2023/nodes/A.2.2",
+        )
+        .await;
+        assert_eq!(status, 200, "{e}");
+        assert!(page.contains("In the Statement of Applicability"), "{e}");
+        assert!(
+            page.contains("href=\"/soa/controls/A.2.2\"")
+                && page.contains("applicable, planned · owner Head of AI"),
+            "{e}: {page}"
+        );
+        let (_, page) = get(
+            &contributor,
+            s,
+            "/frameworks/nist-ai-rmf-1.0/nodes/GOVERN%201.1",
+        )
+        .await;
+        assert!(
+            !page.contains("In the Statement of Applicability"),
+            "{e}: not the adopted framework"
+        );
         let (status, _, page) = post(
             &contributor,
             s,

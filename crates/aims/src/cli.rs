@@ -70,6 +70,10 @@ pub struct ServeArgs {
     /// Fill an empty database with a demo organisation and sample data before serving.
     #[arg(long)]
     pub demo: bool,
+    /// A library folder laid over the embedded library: your own frameworks, crosswalks,
+    /// risk sources and templates. Env: AIMS_LIBRARY_DIR; file: library_dir.
+    #[arg(long, value_name = "DIR")]
+    pub library: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

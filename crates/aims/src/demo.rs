@@ -338,7 +338,7 @@ async fn load_evaluations(store: &Store, org: Uuid, s: &DemoSystems) -> anyhow::
 
 /// Demo answers checked and evaluated against a bundled template, as the API does.
 fn assessed(template_id: &str, answers: Value) -> anyhow::Result<aims_store::AssessmentContent> {
-    let library = aims_server::soa::bundled_library().context("the bundled library")?;
+    let library = aims_server::library::current().context("the library does not load")?;
     let template = library
         .template(template_id)
         .with_context(|| format!("the bundled template {template_id}"))?;
@@ -938,10 +938,10 @@ const REQUIREMENTS: &[(&str, &str, &str, &str, &str)] = &[
 /// so that readiness, versions and comparison show real content on first start.
 async fn load_soa(store: &Store, actor: &Actor, org: Uuid) -> anyhow::Result<()> {
     use aims_domain::soa::{ControlFields, RequirementFields};
-    use aims_server::soa::{bundled_library, control_nodes, requirement_nodes};
+    use aims_server::soa::{control_nodes, requirement_nodes};
     use aims_store::ItemUpdate;
 
-    let library = bundled_library().context("the bundled library does not load")?;
+    let library = aims_server::library::current().context("the library does not load")?;
     let fw = library
         .framework("iso-iec-42001-2023")
         .context("the bundled library has ISO/IEC 42001")?;

@@ -26,6 +26,10 @@ fn main() -> ExitCode {
             Command::Serve(args) => args.listen.clone(),
             _ => None,
         },
+        library_dir: match &cli.command {
+            Command::Serve(args) => args.library.clone(),
+            _ => None,
+        },
     };
     let settings = match Settings::load(cli.config.as_deref(), &env, &overrides) {
         Ok(s) => s,

@@ -19,6 +19,9 @@ pub struct Settings {
     pub database_url: String,
     /// Where the installation keeps its files (the ledger signing key); see [`Settings::data_dir`].
     pub data_dir: Option<PathBuf>,
+    /// A library folder the server lays over the embedded library: the organisation's own
+    /// frameworks, crosswalks, risk sources and templates (docs/library-format.md).
+    pub library_dir: Option<PathBuf>,
     pub listen: String,
     pub session_ttl_minutes: u64,
     pub token_default_days: u32,
@@ -41,6 +44,7 @@ pub enum LogFormat {
 struct FileSettings {
     database_url: Option<String>,
     data_dir: Option<PathBuf>,
+    library_dir: Option<PathBuf>,
     listen: Option<String>,
     session_ttl_minutes: Option<u64>,
     token_default_days: Option<u32>,
@@ -55,6 +59,7 @@ struct FileSettings {
 pub struct Overrides {
     pub database_url: Option<String>,
     pub listen: Option<String>,
+    pub library_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -62,6 +67,7 @@ impl Default for Settings {
         Self {
             database_url: DEFAULT_DATABASE_URL.into(),
             data_dir: None,
+            library_dir: None,
             listen: DEFAULT_LISTEN.into(),
             session_ttl_minutes: 8 * 60,
             token_default_days: 90,
@@ -105,6 +111,9 @@ impl Settings {
         if let Some(listen) = &overrides.listen {
             settings.listen = listen.clone();
         }
+        if let Some(dir) = &overrides.library_dir {
+            settings.library_dir = Some(dir.clone());
+        }
         settings.validate()?;
         Ok(settings)
     }
@@ -115,6 +124,9 @@ impl Settings {
         }
         if f.data_dir.is_some() {
             self.data_dir = f.data_dir.clone();
+        }
+        if f.library_dir.is_some() {
+            self.library_dir = f.library_dir.clone();
         }
         take!(
             database_url,
@@ -139,6 +151,9 @@ impl Settings {
         }
         if let Some(v) = env("AIMS_DATA_DIR") {
             self.data_dir = Some(PathBuf::from(v));
+        }
+        if let Some(v) = env("AIMS_LIBRARY_DIR") {
+            self.library_dir = Some(PathBuf::from(v));
         }
         if let Some(v) = env("AIMS_LISTEN") {
             self.listen = v;

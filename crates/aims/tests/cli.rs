@@ -85,6 +85,11 @@ async fn get(client: &reqwest::Client, url: String) -> Value {
 }
 
 async fn signed_in(base: &str) -> reqwest::Client {
+    signed_in_with_csrf(base).await.0
+}
+
+/// A client signed in as the admin, and the CSRF token its changes must carry.
+async fn signed_in_with_csrf(base: &str) -> (reqwest::Client, String) {
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .build()
@@ -96,7 +101,9 @@ async fn signed_in(base: &str) -> reqwest::Client {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    client
+    let session: Value = response.json().await.unwrap();
+    let csrf = session["csrf_token"].as_str().unwrap().to_owned();
+    (client, csrf)
 }
 
 fn names(page: &Value) -> Vec<String> {
@@ -889,22 +896,10 @@ fn eval_drift_reports_columns_and_names_bad_input() {
 async fn acknowledged_decision_batches_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = serve(dir.path(), &["--demo"]);
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let session: Value = client
-        .post(format!("{}/api/v1/session", server.base))
-        .json(&json!({"username": "admin", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (client, csrf) = signed_in_with_csrf(&server.base).await;
     let created: Value = client
         .post(format!("{}/api/v1/tokens", server.base))
-        .header("x-csrf-token", session["csrf_token"].as_str().unwrap())
+        .header("x-csrf-token", &csrf)
         .json(&json!({"name": "ingest"}))
         .send()
         .await
@@ -997,5 +992,115 @@ async fn acknowledged_decision_batches_survive_sigkill() {
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+const OWN_FRAMEWORK: &str = "format: aims-framework/1
+id: acme-ai-policy
+name: Acme AI policy
+short_name: Acme AI
+version: \"2\"
+publisher: Acme
+description: Our own rules for AI systems.
+nodes:
+  - ref: P
+    title: Policy controls
+    kind: objective
+    assessable: false
+  - ref: P.1
+    parent: P
+    title: Human review of credit decisions
+    kind: control
+    assessable: true
+    description: A person reviews every declined application.
+";
+
+#[tokio::test]
+async fn serve_lays_the_library_folder_over_the_embedded_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let frameworks = dir.path().join("lib/frameworks");
+    std::fs::create_dir_all(&frameworks).unwrap();
+    std::fs::write(frameworks.join("acme.yaml"), OWN_FRAMEWORK).unwrap();
+    let server = serve(dir.path(), &["--demo", "--library", "lib"]);
+    let (client, csrf) = signed_in_with_csrf(&server.base).await;
+    let list = get(&client, format!("{}/api/v1/frameworks", server.base)).await;
+    let ids: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "eu-ai-act-2024",
+            "iso-iec-42001-2023",
+            "nist-ai-rmf-1.0",
+            "acme-ai-policy"
+        ],
+        "{list}"
+    );
+    let page = client
+        .get(format!("{}/frameworks/acme-ai-policy", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Human review of credit decisions"));
+
+    // A second organisation adopts the folder's framework as its SoA.
+    let post = |path: &str, body: Value| {
+        client
+            .request(reqwest::Method::POST, format!("{}{path}", server.base))
+            .header("X-CSRF-Token", &csrf)
+            .json(&body)
+    };
+    let org: Value = post("/api/v1/organisations", json!({"name": "Acme Lending"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let switched = client
+        .put(format!("{}/api/v1/session/organisation", server.base))
+        .header("X-CSRF-Token", &csrf)
+        .json(&json!({"organisation_id": org["id"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(switched.status(), 200);
+    let adopted = post("/api/v1/soa", json!({"framework_id": "acme-ai-policy"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(adopted.status(), 201);
+    let controls = get(&client, format!("{}/api/v1/soa/controls", server.base)).await;
+    assert_eq!(controls["total"], 1, "{controls}");
+    assert_eq!(controls["items"][0]["item_ref"], "P.1");
+}
+
+#[test]
+fn serve_refuses_a_library_folder_that_does_not_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let frameworks = dir.path().join("lib/frameworks");
+    std::fs::create_dir_all(&frameworks).unwrap();
+    std::fs::write(
+        frameworks.join("broken.yaml"),
+        OWN_FRAMEWORK.replace("kind: control", "kind: rule"),
+    )
+    .unwrap();
+    let output = aims(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("AIMS_LIBRARY_DIR", "lib")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("lib/frameworks/broken.yaml:16: nodes[1].kind: unknown kind `rule`"),
+        "{stderr}"
     );
 }

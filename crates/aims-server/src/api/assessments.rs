@@ -24,7 +24,6 @@ use crate::auth::{Auth, AuthContext};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonValue, QueryParams, parse_id};
 use crate::risks::{RiskView, check_library};
-use crate::soa::bundled_library;
 use crate::state::AppState;
 
 pub(super) fn routes() -> Vec<ApiRoute> {
@@ -173,13 +172,8 @@ pub struct RaisedRisk {
     pub assessment: ImpactAssessment,
 }
 
-fn library() -> ApiResult<&'static aims_library::Library> {
-    bundled_library()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the bundled library does not load")))
-}
-
 pub(crate) fn template(id: &str, field: &str) -> ApiResult<&'static AssessmentTemplate> {
-    let library = library()?;
+    let library = crate::library::get()?;
     library.template(id).ok_or_else(|| {
         ApiError::validation(
             field,
@@ -197,7 +191,7 @@ pub(crate) fn template(id: &str, field: &str) -> ApiResult<&'static AssessmentTe
 }
 
 async fn list_templates(Auth(_auth): Auth) -> ApiResult<Json<TemplateList>> {
-    let items: Vec<TemplateSummary> = library()?
+    let items: Vec<TemplateSummary> = crate::library::get()?
         .templates
         .iter()
         .map(|t| TemplateSummary {
@@ -217,7 +211,7 @@ async fn list_templates(Auth(_auth): Auth) -> ApiResult<Json<TemplateList>> {
 }
 
 async fn get_template(Auth(_auth): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let library = library()?;
+    let library = crate::library::get()?;
     let found = library
         .template(&id)
         .ok_or_else(|| ApiError::NotFound(format!("assessment template {id} was not found")))?;
@@ -548,7 +542,7 @@ pub(crate) async fn raise(
         review_due: None,
     };
     fields.validate()?;
-    check_library(&fields, library()?)?;
+    check_library(&fields, crate::library::get()?)?;
     let (risk, assessment) = state
         .store
         .raise_risk_from_assessment(&auth.actor(), org, id, fields)

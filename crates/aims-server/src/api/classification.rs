@@ -31,7 +31,6 @@ use super::{ApiRoute, doc, route};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, parse_id};
-use crate::soa::bundled_library;
 use crate::state::AppState;
 
 /// The crosswalk that links ISO/IEC 42001 to the obligations of the Act.
@@ -363,8 +362,7 @@ pub(crate) async fn checklist_of(
     organisation_id: Uuid,
     classification: &SystemClassification,
 ) -> ApiResult<ObligationChecklist> {
-    let library = bundled_library()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the bundled library does not load")))?;
+    let library = crate::library::get()?;
     let soa_framework = state
         .store
         .soa(organisation_id)

@@ -10,6 +10,7 @@ pub(crate) mod decisions;
 pub(crate) mod evaluations;
 pub(crate) mod inventory;
 pub(crate) mod ledger;
+pub(crate) mod library;
 pub mod openapi;
 pub(crate) mod organisations;
 pub(crate) mod risks;
@@ -244,6 +245,7 @@ pub fn routes() -> Vec<ApiRoute> {
     routes.extend(inventory::routes::<ModelFields>());
     routes.extend(inventory::routes::<DatasetFields>());
     routes.extend(inventory::routes::<SupplierFields>());
+    routes.extend(library::routes());
     routes.extend(soa::routes());
     routes.extend(risks::routes());
     routes.extend(classification::routes());

@@ -81,13 +81,15 @@ fn operation(method: &Method, doc: &Doc, authenticated: bool) -> Value {
         .path_params
         .iter()
         .map(|name| {
-            // Framework refs, event ids and template ids are text; every other path id is a UUID.
+            // Framework refs, event ids and library ids are text; every other path id is a UUID.
             let schema = if *name == "ref" {
                 json!({"type": "string", "minLength": 1, "maxLength": 100, "description": "An identifier of the framework, for example `A.6.2.4` or `6.1.2`"})
             } else if *name == "version" {
                 json!({"type": "integer", "minimum": 1})
             } else if *name == "event_id" {
                 json!({"type": "string", "minLength": 1, "maxLength": 200})
+            } else if *name == "framework_id" || *name == "crosswalk_id" {
+                json!({"type": "string", "minLength": 1, "maxLength": 200, "description": "An id of the library, such as `iso-iec-42001-2023`"})
             } else if *name == "template_id" {
                 json!({"type": "string", "minLength": 1, "maxLength": 200, "description": "A template id of the library, such as `impact-individuals-groups`"})
             } else {
@@ -111,10 +113,13 @@ fn operation(method: &Method, doc: &Doc, authenticated: bool) -> Value {
                 .download
                 .iter()
                 .map(|media| {
-                    (
-                        (*media).to_owned(),
-                        json!({"schema": {"type": "string", "format": "binary"}}),
-                    )
+                    // A JSON file (an OSCAL document) is still JSON to a client that parses it.
+                    let schema = if *media == "application/json" {
+                        json!({"type": "object"})
+                    } else {
+                        json!({"type": "string", "format": "binary"})
+                    };
+                    ((*media).to_owned(), json!({ "schema": schema }))
                 })
                 .collect();
             json!({"description": "The file, as an attachment", "content": content})
@@ -214,7 +219,10 @@ fn query_schema(name: &str) -> Value {
         "offset" => json!({"type": "integer", "minimum": 0, "default": 0}),
         "from" | "to" => json!({"type": "string", "format": "date-time"}),
         "from_version" | "to_version" | "version" => json!({"type": "integer", "minimum": 1}),
-        "format" => json!({"type": "string", "enum": ["csv", "xlsx"]}),
+        // Each route's description says which of these it accepts; others get a 400.
+        "format" => {
+            json!({"type": "string", "enum": ["csv", "xlsx", "oscal-profile", "oscal-assessment-results"]})
+        }
         "applicable" | "overdue" => json!({"type": "string", "enum": ["true", "false", ""]}),
         "basis" => json!({"type": "string", "enum": ["inherent", "residual", ""]}),
         "acceptance" => json!({"type": "string", "enum": ["none", "current", "expired", ""]}),
@@ -389,6 +397,7 @@ fn schemas() -> Map<String, Value> {
     add_kind::<ModelFields>(&mut s);
     add_kind::<DatasetFields>(&mut s);
     add_kind::<SupplierFields>(&mut s);
+    super::library::schemas(&mut s);
     add_soa(&mut s);
     add_risks(&mut s);
     super::classification::schemas(&mut s);

@@ -23,7 +23,6 @@ use crate::auth::{Auth, AuthContext};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonValue, QueryParams, parse_id};
 use crate::risks::{FileFormat, RiskFilter, RiskView, check_library};
-use crate::soa::bundled_library;
 use crate::state::AppState;
 
 pub(super) fn routes() -> Vec<ApiRoute> {
@@ -152,8 +151,7 @@ pub struct RiskSourceList {
 }
 
 async fn risk_sources(Auth(_auth): Auth) -> ApiResult<Json<RiskSourceList>> {
-    let library = bundled_library()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the bundled library does not load")))?;
+    let library = crate::library::get()?;
     let items: Vec<RiskSourceInfo> = library
         .all_risk_sources()
         .map(|s| RiskSourceInfo {
@@ -265,8 +263,7 @@ async fn view_of(state: &AppState, org: Uuid, risk: Risk) -> ApiResult<RiskView>
 
 /// The rules only the library knows, then the fields' own.
 fn checked(fields: RiskFields) -> ApiResult<RiskFields> {
-    let library = bundled_library()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the bundled library does not load")))?;
+    let library = crate::library::get()?;
     let mut errors = fields.validate().err().unwrap_or_default();
     if let Err(e) = check_library(&fields, library) {
         errors.0.extend(e.0);

@@ -25,7 +25,7 @@ use super::{ApiRoute, doc, route};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, JsonValue, QueryParams};
-use crate::soa::{bundled_library, control_nodes, readiness_report, requirement_nodes};
+use crate::soa::{control_nodes, readiness_report, requirement_nodes};
 use crate::state::AppState;
 
 pub(super) fn routes() -> Vec<ApiRoute> {
@@ -105,8 +105,8 @@ pub(super) fn routes() -> Vec<ApiRoute> {
             Method::GET,
             "/soa/export",
             Some(Read),
-            doc("exportSoa", "soa", "The SoA as a file for auditors: one row per control; XLSX adds a cover sheet with organisation, framework, version and approval").download(&[CSV, XLSX]).query(&[
-                ("format", "`csv` or `xlsx`"),
+            doc("exportSoa", "soa", "The SoA as a file for auditors: one row per control (XLSX adds a cover sheet with organisation, framework, version and approval), or as OSCAL JSON over the framework's catalog").download(&[CSV, XLSX, JSON]).query(&[
+                ("format", "`csv`, `xlsx`, `oscal-profile` (the applicable selection as an OSCAL 1.2 profile) or `oscal-assessment-results` (implementation status as OSCAL 1.2 assessment results)"),
                 ("version", "An approved version number; absent: the entries as they are now"),
             ]),
             get(export),
@@ -128,8 +128,7 @@ pub(crate) async fn adopted(state: &AppState, organisation_id: Uuid) -> ApiResul
             "this organisation has no Statement of Applicability yet: adopt a framework with POST /api/v1/soa".into(),
         )
     })?;
-    let library = bundled_library()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the bundled library does not load")))?;
+    let library = crate::library::get()?;
     let framework = library.framework(&soa.framework_id).ok_or_else(|| {
         ApiError::internal(anyhow::anyhow!(
             "the adopted framework {} is not in the library",
@@ -226,8 +225,7 @@ pub(crate) async fn adopt_framework(
     auth: &crate::auth::AuthContext,
     framework_id: &str,
 ) -> ApiResult<()> {
-    let library = bundled_library()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the bundled library does not load")))?;
+    let library = crate::library::get()?;
     let fw = library.framework(framework_id.trim()).ok_or_else(|| {
         let mut ids: Vec<&str> = library.frameworks.iter().map(|f| f.id.as_str()).collect();
         ids.sort_unstable();
@@ -837,6 +835,7 @@ async fn readiness(
 
 pub(crate) const CSV: &str = "text/csv; charset=utf-8";
 pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const JSON: &str = "application/json";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -854,12 +853,14 @@ pub(crate) async fn export_file(
 ) -> ApiResult<Response> {
     let mut errors = ValidationErrors::new();
     let format = match format.map(str::trim) {
-        Some("csv") => "csv",
-        Some("xlsx") => "xlsx",
+        Some(f @ ("csv" | "xlsx" | "oscal-profile" | "oscal-assessment-results")) => f,
         other => {
             errors.add(
                 "format",
-                format!("must be csv or xlsx, got `{}`", other.unwrap_or("")),
+                format!(
+                    "must be csv, xlsx, oscal-profile or oscal-assessment-results, got `{}`",
+                    other.unwrap_or("")
+                ),
             );
             ""
         }
@@ -890,14 +891,41 @@ pub(crate) async fn export_file(
         generated_at: Utc::now(),
         controls: &controls,
     };
-    let (bytes, media) = match format {
-        "csv" => (crate::soa_export::csv(&input), CSV),
-        _ => (
+    let (bytes, media, extension) = match format {
+        "csv" => (crate::soa_export::csv(&input), CSV, "csv"),
+        "xlsx" => (
             crate::soa_export::xlsx(&input).map_err(ApiError::internal)?,
             XLSX,
+            "xlsx",
         ),
+        oscal => {
+            let last_modified = match &input.edition {
+                crate::soa_export::Edition::Approved { approved_at, .. } if version.is_some() => {
+                    *approved_at
+                }
+                _ => crate::soa_export::last_modified(&state.store, org).await?,
+            };
+            let meta = crate::soa_export::oscal_metadata(&input, last_modified);
+            let document = if oscal == "oscal-profile" {
+                crate::soa_export::oscal_profile(&input, &meta)
+            } else {
+                crate::soa_export::oscal_assessment_results(&input, &meta)
+            }
+            .map_err(ApiError::internal)?;
+            let mut bytes = serde_json::to_vec_pretty(&document).map_err(ApiError::internal)?;
+            bytes.push(b'\n');
+            (
+                bytes,
+                JSON,
+                if oscal == "oscal-profile" {
+                    "oscal-profile.json"
+                } else {
+                    "oscal-assessment-results.json"
+                },
+            )
+        }
     };
-    let name = format!("soa-{}.{format}", input.edition.tag());
+    let name = format!("soa-{}.{extension}", input.edition.tag());
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, media.to_owned()),

@@ -23,7 +23,6 @@ use crate::api::assessments::{
 };
 use crate::auth::{Auth, AuthContext};
 use crate::extract::parse_id;
-use crate::soa::bundled_library;
 use crate::state::AppState;
 
 /// Errors as the form shows them: `answers.<id>` belongs to the input `q-<id>`.
@@ -61,7 +60,7 @@ pub async fn list(
     };
     let assessments = state.store.assessments(org, system).await.or_page(&auth)?;
     let today = crate::api::soa::today();
-    let library = bundled_library();
+    let library = crate::library::current();
     let system_name = |id: &Uuid| {
         systems
             .iter()
@@ -144,7 +143,7 @@ async fn new_page(
         .iter()
         .map(|(id, n)| (id.to_string(), n.clone()))
         .collect();
-    let templates: Vec<(String, String, &str)> = bundled_library()
+    let templates: Vec<(String, String, &str)> = crate::library::current()
         .iter()
         .flat_map(|l| l.templates.iter())
         .map(|t| (t.id.clone(), t.name.clone(), t.description.as_str()))

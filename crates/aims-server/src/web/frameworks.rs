@@ -1,25 +1,23 @@
 //! The framework browser: the frameworks of the library, one framework as a tree of its
 //! nodes with their text and a search, one node with its crosswalk mappings to other
-//! frameworks, and the crosswalks with their mappings counted by relation.
+//! frameworks and its entry in the Statement of Applicability, and the crosswalks with their
+//! mappings counted by relation.
 
 use std::collections::{HashMap, HashSet};
 
+use aims_domain::soa::{ControlFields, ItemType, RequirementFields};
 use aims_library::{Framework, Library, Node, Relation};
-use axum::extract::{Path, RawQuery};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use maud::{Markup, html};
 
 use super::forms::{Field, FormData, FormErrors};
 use super::soa::segment;
 use super::{OrPage, PageResult, planning_page as page};
-use crate::auth::Auth;
+use crate::api::library::soa_entry_path;
+use crate::auth::{Auth, AuthContext};
 use crate::error::ApiError;
-use crate::soa::bundled_library;
-
-fn library() -> Result<&'static Library, ApiError> {
-    bundled_library()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the bundled library does not load")))
-}
+use crate::state::AppState;
 
 fn framework<'a>(library: &'a Library, id: &str) -> Result<&'a Framework, ApiError> {
     library
@@ -36,11 +34,11 @@ fn anchor(r: &str) -> String {
 }
 
 pub async fn list(Auth(auth): Auth) -> PageResult {
-    let library = library().or_page(&auth)?;
+    let library = crate::library::get().or_page(&auth)?;
     let body = html! {
         span.caption { "Library" }
         h1 { "Frameworks" }
-        p.lead { "The standards and regulations bundled with aims. The Statement of Applicability adopts one of them; " a href="/crosswalks" { "crosswalks" } " relate their nodes to each other." }
+        p.lead { "The standards and regulations of the library: those bundled with aims and any in the installation's own library folder. The Statement of Applicability adopts one of them; " a href="/crosswalks" { "crosswalks" } " relate their nodes to each other." }
         div.table-wrap {
             table.data {
                 caption.visually-hidden { "Frameworks of the library" }
@@ -56,7 +54,7 @@ pub async fn list(Auth(auth): Auth) -> PageResult {
                             td { (fw.version) }
                             td { (fw.publisher) }
                             td.num { (fw.nodes.len()) }
-                            td.num { (fw.nodes.iter().filter(|n| n.assessable).count()) }
+                            td.num { (fw.assessable_count()) }
                             td.num { (mappings) }
                         }
                     }
@@ -65,19 +63,6 @@ pub async fn list(Auth(auth): Auth) -> PageResult {
         }
     };
     Ok(page("Frameworks".into(), &auth, body, StatusCode::OK))
-}
-
-/// Whether a node matches a search (case-insensitive, on ref, title and text).
-fn matches(node: &Node, q: &str) -> bool {
-    [
-        Some(node.ref_.as_str()),
-        Some(node.title.as_str()),
-        node.description.as_deref(),
-        node.guidance.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .any(|text| text.to_lowercase().contains(q))
 }
 
 struct Tree<'a> {
@@ -97,7 +82,7 @@ impl<'a> Tree<'a> {
         let mut found = 0;
         let keep = (!q.is_empty()).then(|| {
             let mut keep = HashSet::new();
-            for n in fw.nodes.iter().filter(|n| matches(n, q)) {
+            for n in fw.nodes.iter().filter(|n| n.matches(q)) {
                 found += 1;
                 let mut current = Some(n);
                 while let Some(node) = current {
@@ -178,7 +163,7 @@ fn node_text(n: &Node) -> Markup {
 
 pub async fn show(Auth(auth): Auth, Path(id): Path<String>, RawQuery(raw): RawQuery) -> PageResult {
     let query = FormData::from_query(raw.as_deref());
-    let library = library().or_page(&auth)?;
+    let library = crate::library::get().or_page(&auth)?;
     let fw = framework(library, &id).or_page(&auth)?;
     let q = query.text("q").trim().to_lowercase();
     let (tree, found) = Tree::new(library, fw, &q);
@@ -191,7 +176,8 @@ pub async fn show(Auth(auth): Auth, Path(id): Path<String>, RawQuery(raw): RawQu
             dt { "Version" } dd { (fw.version) }
             dt { "Publisher" } dd { (fw.publisher) }
             @if let Some(url) = &fw.url { dt { "Source" } dd { a href=(url) { (url) } } }
-            dt { "Nodes" } dd { (fw.nodes.len()) ", of which " (fw.nodes.iter().filter(|n| n.assessable).count()) " assessable" }
+            dt { "Nodes" } dd { (fw.nodes.len()) ", of which " (fw.assessable_count()) " assessable" }
+            dt { "Download" } dd { a href=(format!("/api/v1/frameworks/{}/oscal-catalog", segment(&fw.id))) download { "OSCAL catalog (JSON)" } }
         }
         form.filters method="get" action=(format!("/frameworks/{}", segment(&fw.id))) role="search" {
             (Field { name: "q", label: "Search", hint: "", optional: false }.input(&none, "search", query.text("q"), None))
@@ -218,8 +204,62 @@ fn relation_text(r: Relation) -> &'static str {
     }
 }
 
-pub async fn node(Auth(auth): Auth, Path((id, r)): Path<(String, String)>) -> PageResult {
-    let library = library().or_page(&auth)?;
+/// The node's entry in the organisation's SoA, when it adopted this framework and the node
+/// is one of its controls or requirements: where it stands, linked to its form.
+async fn soa_entry(
+    state: &AppState,
+    auth: &AuthContext,
+    fw: &Framework,
+    n: &Node,
+) -> Result<Markup, ApiError> {
+    let org = auth.organisation_id();
+    let Some(item_type) = crate::soa::item_type(n) else {
+        return Ok(html! {});
+    };
+    let adopted = state.store.soa(org).await?;
+    if adopted.is_none_or(|soa| soa.framework_id != fw.id) {
+        return Ok(html! {});
+    }
+    let href = soa_entry_path(item_type, &n.ref_, "");
+    let (status, owner) = match item_type {
+        ItemType::Control => {
+            let item = state.store.soa_item::<ControlFields>(org, &n.ref_).await?;
+            let applicable = if item.fields.applicable {
+                "applicable"
+            } else {
+                "excluded"
+            };
+            (
+                format!(
+                    "{applicable}, {}",
+                    item.fields.status.label().to_lowercase()
+                ),
+                item.fields.owner,
+            )
+        }
+        ItemType::Requirement => {
+            let item = state
+                .store
+                .soa_item::<RequirementFields>(org, &n.ref_)
+                .await?;
+            (item.fields.status.label().to_lowercase(), item.fields.owner)
+        }
+    };
+    Ok(html! {
+        h2 { "In the Statement of Applicability" }
+        p {
+            a href=(href) { (n.ref_) " in the SoA" } ": " (status)
+            @if !owner.is_empty() { " · owner " (owner) }
+        }
+    })
+}
+
+pub async fn node(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path((id, r)): Path<(String, String)>,
+) -> PageResult {
+    let library = crate::library::get().or_page(&auth)?;
     let fw = framework(library, &id).or_page(&auth)?;
     let n = fw
         .node(&r)
@@ -242,6 +282,7 @@ pub async fn node(Auth(auth): Auth, Path((id, r)): Path<(String, String)>) -> Pa
         .collect();
     let mappings = library.mappings_for(&fw.id, &n.ref_);
     let fw_href = format!("/frameworks/{}", segment(&fw.id));
+    let soa = soa_entry(&state, &auth, fw, n).await.or_page(&auth)?;
     let body = html! {
         span.caption {
             a href=(fw_href) { (fw.short_name) }
@@ -250,6 +291,7 @@ pub async fn node(Auth(auth): Auth, Path((id, r)): Path<(String, String)>) -> Pa
         h1 { span.iso-ref { (n.ref_) } " " (n.title) }
         p { span.label { (n.kind.as_str()) } @if n.assessable { " " span.label { "assessable" } } }
         (node_text(n))
+        (soa)
         @if !children.is_empty() {
             h2 { "Contains" }
             ul.plain {
@@ -295,7 +337,7 @@ pub async fn node(Auth(auth): Auth, Path((id, r)): Path<(String, String)>) -> Pa
 }
 
 pub async fn crosswalks(Auth(auth): Auth) -> PageResult {
-    let library = library().or_page(&auth)?;
+    let library = crate::library::get().or_page(&auth)?;
     let name = |id: &str| {
         library
             .framework(id)

@@ -17,6 +17,7 @@ mod risks;
 mod sections;
 mod signin;
 mod soa;
+pub(crate) use soa::segment;
 mod tokens;
 mod users;
 

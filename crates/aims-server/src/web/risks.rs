@@ -263,7 +263,7 @@ async fn details(
             label_of(&criteria.impact, r.impact)
         )
     };
-    let library = crate::soa::bundled_library();
+    let library = crate::library::current();
     let source_titles: Vec<String> = f
         .sources
         .iter()
@@ -568,7 +568,7 @@ async fn form_page(
         .iter()
         .map(|(id, n)| (id.to_string(), n.clone(), ""))
         .collect();
-    let library = crate::soa::bundled_library();
+    let library = crate::library::current();
     let source_options: Vec<(String, String, &str)> = library
         .iter()
         .flat_map(|l| l.all_risk_sources())

@@ -29,7 +29,7 @@ use crate::api::soa::{
 };
 use crate::auth::{Auth, AuthContext};
 use crate::error::ApiError;
-use crate::soa::{bundled_library, control_nodes, group_of, requirement_nodes};
+use crate::soa::{control_nodes, group_of, requirement_nodes};
 use crate::state::AppState;
 
 const CONTROL_LABELS: &[(&str, &str)] = &[
@@ -168,7 +168,7 @@ async fn adopt_page(
     errors: &FormErrors,
     status: StatusCode,
 ) -> PageResult {
-    let library = bundled_library();
+    let library = crate::library::current();
     let choices: Vec<(String, String, String)> = library
         .iter()
         .flat_map(|l| l.frameworks.iter())
@@ -338,7 +338,9 @@ async fn editor_page(
         p {
             "Download the SoA: "
             a href="/api/v1/soa/export?format=xlsx" download { "Excel workbook" } " · "
-            a href="/api/v1/soa/export?format=csv" download { "CSV" }
+            a href="/api/v1/soa/export?format=csv" download { "CSV" } " · "
+            a href="/api/v1/soa/export?format=oscal-profile" download { "OSCAL profile" } " · "
+            a href="/api/v1/soa/export?format=oscal-assessment-results" download { "OSCAL assessment results" }
         }
         (error_summary(&filter_errors))
         form.filters method="get" action="/soa" {
@@ -357,10 +359,11 @@ async fn editor_page(
                 (csrf(auth))
                 fieldset.bulk-edit {
                     legend { "Change the selected controls" }
-                    p.hint { "Tick controls in the table, then set a status, an owner or both. Every selected control is checked before any is saved." }
+                    p.hint { "Tick controls in the table, then set a status, an owner (or remove it) or both. Every selected control is checked before any is saved." }
                     div.filters {
                         (field("bulk_status", "New status", "", false).select(errors, &statuses, bulk.text("bulk_status"), Some("Keep each status")))
                         (field("bulk_owner", "New owner", "Leave empty to keep each owner.", false).input(errors, "text", bulk.text("bulk_owner"), None))
+                        (field("bulk_clear_owner", "Remove the owner", "Leaves the selected controls without an owner.", false).checkbox(errors, bulk.text("bulk_clear_owner") == "true"))
                         div.filter-actions { button.button type="submit" { "Apply to selected controls" } }
                     }
                 }
@@ -426,9 +429,19 @@ pub async fn bulk(State(state): State<AppState>, Auth(auth): Auth, body: Bytes) 
             .map_err(|m| errors.add("bulk_status", format!("New status {m}")))
             .ok(),
     };
-    let owner = Some(form.text("bulk_owner").trim())
-        .filter(|o| !o.is_empty())
-        .map(str::to_owned);
+    let new_owner = form.text("bulk_owner").trim();
+    let owner = match (new_owner, form.text("bulk_clear_owner") == "true") {
+        ("", false) => None,
+        ("", true) => Some(String::new()),
+        (_, true) => {
+            errors.add(
+                "bulk_clear_owner",
+                "Either name a new owner or remove the owner, not both",
+            );
+            None
+        }
+        (name, false) => Some(name.to_owned()),
+    };
     if errors.is_empty() {
         let edit = BulkEdit {
             item_refs: form

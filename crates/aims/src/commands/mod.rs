@@ -115,6 +115,19 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     })
 }
 
+/// The organisation's Statement of Applicability, or an error that says how to adopt one.
+pub async fn adopted_soa(
+    store: &Store,
+    org: &aims_domain::account::Organisation,
+) -> anyhow::Result<aims_domain::soa::Soa> {
+    store.soa(org.id).await?.with_context(|| {
+        format!(
+            "{} has no Statement of Applicability yet: adopt a framework in the web UI or with POST /api/v1/soa",
+            org.name
+        )
+    })
+}
+
 /// The organisation a command acts on: the one named, or the only one there is.
 pub async fn pick_organisation(
     store: &Store,

@@ -6,12 +6,10 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use aims_domain::soa::{ControlFields, SoaItem};
-use aims_library::oscal::{
-    self, ControlFinding, ImplementationStatus, Metadata, ProfileInput, ResultsInput,
-    SelectedControl,
-};
+use aims_domain::soa::ControlFields;
+use aims_library::oscal::{self, ProfileInput, ResultsInput};
 use aims_library::{Framework, Library};
+use aims_server::soa_export::{self, Edition, SheetInput};
 use anyhow::{Context, bail};
 use serde::de::DeserializeOwned;
 
@@ -61,60 +59,53 @@ pub enum Source<'a> {
     },
 }
 
-/// The organisation's adopted framework and SoA entries, with the metadata both documents
-/// carry: the approved version they amount to (or draft) and when they last changed.
-async fn from_database(
-    settings: &Settings,
-    organisation: Option<&str>,
-    framework_flag: Option<&str>,
-) -> anyhow::Result<(String, Metadata, Vec<SoaItem<ControlFields>>)> {
-    let store = open_store(settings).await?;
-    let org = pick_organisation(&store, organisation).await?;
-    let soa = store.soa(org.id).await?.with_context(|| {
-        format!(
-            "{} has no Statement of Applicability yet: adopt a framework in the web UI or with POST /api/v1/soa",
-            org.name
-        )
-    })?;
-    if let Some(wanted) = framework_flag
-        && wanted != soa.framework_id
-    {
-        bail!(
-            "--framework {wanted}: {} adopted {}; leave --framework out or name that one",
-            org.name,
-            soa.framework_id
-        );
+/// The organisation's adopted framework and SoA entries as the API's exports read them: the
+/// approved version they amount to (or draft) and when they last changed.
+struct Stored {
+    organisation: String,
+    framework_id: String,
+    edition: Edition,
+    controls: Vec<(String, ControlFields)>,
+    last_modified: chrono::DateTime<chrono::Utc>,
+}
+
+impl Stored {
+    async fn load(
+        settings: &Settings,
+        organisation: Option<&str>,
+        framework_flag: Option<&str>,
+    ) -> anyhow::Result<Stored> {
+        let store = open_store(settings).await?;
+        let org = pick_organisation(&store, organisation).await?;
+        let soa = super::adopted_soa(&store, &org).await?;
+        if let Some(wanted) = framework_flag
+            && wanted != soa.framework_id
+        {
+            bail!(
+                "--framework {wanted}: {} adopted {}; leave --framework out or name that one",
+                org.name,
+                soa.framework_id
+            );
+        }
+        let (edition, controls) = soa_export::load(&store, org.id, None).await?;
+        let last_modified = soa_export::last_modified(&store, org.id).await?;
+        Ok(Stored {
+            organisation: org.name,
+            framework_id: soa.framework_id,
+            edition,
+            controls,
+            last_modified,
+        })
     }
-    let items = store.soa_items::<ControlFields>(org.id).await?;
-    let (edition, _) = aims_server::soa_export::load(&store, org.id, None).await?;
-    let last_modified = items
-        .iter()
-        .map(|i| i.updated_at)
-        .max()
-        .unwrap_or(soa.created_at);
-    let metadata = Metadata {
-        title: format!("Statement of Applicability — {}", org.name),
-        version: edition.label(),
-        last_modified,
-        import_href: format!("{}.oscal-catalog.json", soa.framework_id),
-        organisation: Some(org.name.clone()),
-    };
-    Ok((soa.framework_id, metadata, items))
-}
 
-fn optional(text: &str) -> Option<String> {
-    let text = text.trim();
-    (!text.is_empty()).then(|| text.to_owned())
-}
-
-fn status(s: aims_domain::soa::ImplementationStatus) -> ImplementationStatus {
-    use aims_domain::soa::ImplementationStatus as Soa;
-    match s {
-        Soa::NotStarted => ImplementationStatus::NotStarted,
-        Soa::Planned => ImplementationStatus::Planned,
-        Soa::PartiallyImplemented => ImplementationStatus::PartiallyImplemented,
-        Soa::Implemented => ImplementationStatus::Implemented,
-        Soa::NotApplicable => ImplementationStatus::NotApplicable,
+    fn sheet<'a>(&'a self, library: &'a Library) -> anyhow::Result<SheetInput<'a>> {
+        Ok(SheetInput {
+            organisation: &self.organisation,
+            framework: framework(library, &self.framework_id)?,
+            edition: self.edition.clone(),
+            generated_at: self.last_modified,
+            controls: &self.controls,
+        })
     }
 }
 
@@ -125,35 +116,25 @@ pub async fn profile(
     output: &Path,
 ) -> anyhow::Result<ExitCode> {
     let library = load_library(library)?;
-    let (id, input, origin) = match source {
-        Source::File { framework, path } => (
-            framework.to_owned(),
-            input::<ProfileInput>(path)?,
-            path.display().to_string(),
-        ),
+    let document = match source {
+        Source::File {
+            framework: id,
+            path,
+        } => {
+            let input = input::<ProfileInput>(path)?;
+            oscal::profile(framework(&library, id)?, &input.controls, &input.metadata)
+                .with_context(|| path.display().to_string())?
+        }
         Source::Database {
             settings,
             organisation,
         } => {
-            let (id, metadata, items) =
-                from_database(settings, organisation, framework_flag).await?;
-            let controls = items
-                .into_iter()
-                .map(|i| SelectedControl {
-                    control_ref: i.item_ref,
-                    applicable: i.fields.applicable,
-                    justification: optional(&i.fields.justification),
-                })
-                .collect();
-            (
-                id,
-                ProfileInput { metadata, controls },
-                "the database".to_owned(),
-            )
+            let stored = Stored::load(settings, organisation, framework_flag).await?;
+            let sheet = stored.sheet(&library)?;
+            let meta = soa_export::oscal_metadata(&sheet, stored.last_modified);
+            soa_export::oscal_profile(&sheet, &meta).context("the database")?
         }
     };
-    let fw = framework(&library, &id)?;
-    let document = oscal::profile(fw, &input.controls, &input.metadata).with_context(|| origin)?;
     write(output, &document)
 }
 
@@ -164,48 +145,30 @@ pub async fn assessment_results(
     output: &Path,
 ) -> anyhow::Result<ExitCode> {
     let library = load_library(library)?;
-    let (id, input, origin) = match source {
-        Source::File { framework, path } => (
-            framework.to_owned(),
-            input::<ResultsInput>(path)?,
-            path.display().to_string(),
-        ),
+    let document = match source {
+        Source::File {
+            framework: id,
+            path,
+        } => {
+            let input = input::<ResultsInput>(path)?;
+            if input.findings.is_empty() {
+                bail!("{}: `findings` is empty", path.display());
+            }
+            oscal::assessment_results(framework(&library, id)?, &input.findings, &input.metadata)
+                .with_context(|| path.display().to_string())?
+        }
         Source::Database {
             settings,
             organisation,
         } => {
-            let (id, metadata, items) =
-                from_database(settings, organisation, framework_flag).await?;
-            let findings = items
-                .into_iter()
-                .map(|i| ControlFinding {
-                    control_ref: i.item_ref,
-                    status: status(i.fields.status),
-                    owner: optional(&i.fields.owner),
-                    evidence: i
-                        .fields
-                        .evidence
-                        .iter()
-                        .map(|e| match e.expires_on {
-                            Some(d) => format!("{} (expires {d})", e.reference),
-                            None => e.reference.clone(),
-                        })
-                        .collect(),
-                    remarks: optional(&i.fields.justification),
-                })
-                .collect();
-            (
-                id,
-                ResultsInput { metadata, findings },
-                "the database".to_owned(),
-            )
+            let stored = Stored::load(settings, organisation, framework_flag).await?;
+            if stored.controls.is_empty() {
+                bail!("the database: the Statement of Applicability has no controls");
+            }
+            let sheet = stored.sheet(&library)?;
+            let meta = soa_export::oscal_metadata(&sheet, stored.last_modified);
+            soa_export::oscal_assessment_results(&sheet, &meta).context("the database")?
         }
     };
-    if input.findings.is_empty() {
-        bail!("{origin}: `findings` is empty");
-    }
-    let fw = framework(&library, &id)?;
-    let document =
-        oscal::assessment_results(fw, &input.findings, &input.metadata).with_context(|| origin)?;
     write(output, &document)
 }

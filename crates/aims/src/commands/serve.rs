@@ -12,6 +12,16 @@ use crate::{demo, keys};
 
 pub async fn run(settings: &Settings, with_demo: bool) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
+    if let Some(dir) = &settings.library_dir {
+        let library = super::library::load_library(Some(dir))?;
+        tracing::info!(
+            folder = %dir.display(),
+            frameworks = library.frameworks.len(),
+            crosswalks = library.crosswalks.len(),
+            "library folder laid over the embedded library"
+        );
+        aims_server::library::install(library)?;
+    }
     let store = open_store(settings).await?;
     let mut login = None;
     if store.is_empty().await? {

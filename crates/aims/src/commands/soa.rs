@@ -20,14 +20,8 @@ pub async fn export(
 ) -> anyhow::Result<ExitCode> {
     let store = open_store(settings).await?;
     let org = pick_organisation(&store, organisation).await?;
-    let soa = store.soa(org.id).await?.with_context(|| {
-        format!(
-            "{} has no Statement of Applicability yet: adopt a framework in the web UI or with POST /api/v1/soa",
-            org.name
-        )
-    })?;
-    let library =
-        aims_server::soa::bundled_library().context("the bundled library does not load")?;
+    let soa = super::adopted_soa(&store, &org).await?;
+    let library = aims_server::library::current().context("the library does not load")?;
     let framework = library.framework(&soa.framework_id).with_context(|| {
         format!(
             "the adopted framework {} is not in the library",
