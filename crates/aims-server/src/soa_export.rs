@@ -3,6 +3,8 @@
 //! and the OSCAL profile and assessment results over the framework's catalog. Pure functions
 //! of their input: the API and `aims export …` share them.
 
+use std::collections::HashMap;
+
 use aims_domain::soa::{ControlFields, EvidenceRef};
 use aims_library::oscal::{
     self, BuildError, ControlFinding, ImplementationStatus, SelectedControl,
@@ -101,6 +103,22 @@ pub struct SheetInput<'a> {
     pub generated_at: DateTime<Utc>,
     /// Controls by ref, in the framework's order.
     pub controls: &'a [(String, ControlFields)],
+    /// Titles of the organisation's risks, to name linked risks; an id without a title (a
+    /// risk deleted since an approved version) is shown as the id.
+    pub risk_titles: &'a HashMap<Uuid, String>,
+}
+
+/// Titles of the organisation's risks by id, for [`SheetInput::risk_titles`].
+pub async fn risk_titles(
+    store: &Store,
+    organisation_id: Uuid,
+) -> Result<HashMap<Uuid, String>, StoreError> {
+    Ok(store
+        .risks(organisation_id)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.fields.title))
+        .collect())
 }
 
 /// The columns, their widths in characters, and how each row fills them.
@@ -132,7 +150,12 @@ fn evidence_text(evidence: &[EvidenceRef]) -> String {
         .join("\n")
 }
 
-fn row(fw: &Framework, item_ref: &str, c: &ControlFields) -> [String; 10] {
+fn row(
+    fw: &Framework,
+    risk_titles: &HashMap<Uuid, String>,
+    item_ref: &str,
+    c: &ControlFields,
+) -> [String; 10] {
     let node = fw.node(item_ref);
     let objective = group_of(fw, item_ref, NodeKind::Objective)
         .map(|g| format!("{} {}", g.ref_, g.title))
@@ -149,7 +172,10 @@ fn row(fw: &Framework, item_ref: &str, c: &ControlFields) -> [String; 10] {
         evidence_text(&c.evidence),
         c.risk_ids
             .iter()
-            .map(|id| id.to_string())
+            .map(|id| match risk_titles.get(id) {
+                Some(title) => format!("{title} ({id})"),
+                None => id.to_string(),
+            })
             .collect::<Vec<_>>()
             .join("\n"),
     ]
@@ -178,7 +204,7 @@ pub fn csv(input: &SheetInput<'_>) -> Vec<u8> {
     out.push_str(&header.join(","));
     out.push_str("\r\n");
     for (item_ref, control) in input.controls {
-        let cells: Vec<String> = row(input.framework, item_ref, control)
+        let cells: Vec<String> = row(input.framework, input.risk_titles, item_ref, control)
             .iter()
             .map(|c| csv_field(c))
             .collect();
@@ -261,7 +287,10 @@ pub fn xlsx(input: &SheetInput<'_>) -> Result<Vec<u8>, XlsxError> {
     }
     for (i, (item_ref, control)) in input.controls.iter().enumerate() {
         let r = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        for (col, value) in row(input.framework, item_ref, control).iter().enumerate() {
+        for (col, value) in row(input.framework, input.risk_titles, item_ref, control)
+            .iter()
+            .enumerate()
+        {
             let col = u16::try_from(col).unwrap_or(u16::MAX);
             sheet.write_string_with_format(r, col, value, &wrap)?;
         }
@@ -364,6 +393,7 @@ mod tests {
     fn input_with<'a>(
         fw: &'a Framework,
         controls: &'a [(String, ControlFields)],
+        risk_titles: &'a HashMap<Uuid, String>,
     ) -> SheetInput<'a> {
         SheetInput {
             organisation: "Acme, \"AI\" Ltd",
@@ -377,7 +407,17 @@ mod tests {
             },
             generated_at: Utc::now(),
             controls,
+            risk_titles,
         }
+    }
+
+    fn risk_id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    /// The first linked risk has a title; the second was deleted since.
+    fn titles() -> HashMap<Uuid, String> {
+        HashMap::from([(risk_id(1), "Biased approvals".to_owned())])
     }
 
     fn controls() -> Vec<(String, ControlFields)> {
@@ -390,6 +430,7 @@ mod tests {
                     status: ImplementationStatus::Implemented,
                     owner: "=CISO".into(),
                     target_date: NaiveDate::from_ymd_opt(2026, 3, 31),
+                    risk_ids: vec![risk_id(1), risk_id(2)],
                     evidence: vec![EvidenceRef {
                         reference: "https://intranet.example/ai-policy".into(),
                         expires_on: NaiveDate::from_ymd_opt(2027, 1, 31),
@@ -414,7 +455,8 @@ mod tests {
         let library = crate::library::current().unwrap();
         let fw = library.framework("iso-iec-42001-2023").unwrap();
         let controls = controls();
-        let text = String::from_utf8(csv(&input_with(fw, &controls))).unwrap();
+        let titles = titles();
+        let text = String::from_utf8(csv(&input_with(fw, &controls, &titles))).unwrap();
         let text = text.strip_prefix('\u{feff}').unwrap();
         assert!(text.starts_with("Identifier,Title,Objective,Applicable,Justification,Implementation status,Owner,Target date,Evidence references,Linked risks\r\n"));
         assert!(text.contains("A.2.2,"));
@@ -422,6 +464,11 @@ mod tests {
         // A cell that would start a formula is defused.
         assert!(text.contains(",'=CISO,"));
         assert!(text.contains("https://intranet.example/ai-policy (expires 2027-01-31)"));
+        assert!(text.contains(&format!(
+            "\"Biased approvals ({})\n{}\"",
+            risk_id(1),
+            risk_id(2)
+        )));
         assert!(text.contains("A.10.4,"));
         assert!(text.contains(",No,No customers.,Not applicable,"));
         assert_eq!(text.matches("\r\n").count(), 3);
@@ -447,7 +494,8 @@ mod tests {
         let library = crate::library::current().unwrap();
         let fw = library.framework("iso-iec-42001-2023").unwrap();
         let controls = controls();
-        let bytes = xlsx(&input_with(fw, &controls)).unwrap();
+        let titles = titles();
+        let bytes = xlsx(&input_with(fw, &controls, &titles)).unwrap();
         assert!(bytes.starts_with(b"PK"));
         let parts = unzip(&bytes);
         let book = &parts["xl/workbook.xml"];

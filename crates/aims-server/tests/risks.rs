@@ -211,6 +211,21 @@ async fn the_register_through_the_api() {
         )
         .await;
         assert_eq!(control["risk_ids"], json!([id]));
+        // The SoA file names the risk, with its id.
+        let csv = s
+            .request(Method::GET, "/api/v1/soa/export?format=csv")
+            .bearer_auth(&auditor)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let row = csv.lines().find(|l| l.starts_with("A.7.4,")).unwrap();
+        assert!(
+            row.ends_with(&format!(",{} ({id})", risk["title"].as_str().unwrap())),
+            "{row}"
+        );
 
         // A second, low risk for the filters.
         let mut low = risk_body(&sys);

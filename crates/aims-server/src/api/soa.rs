@@ -884,12 +884,14 @@ pub(crate) async fn export_file(
             ),
             other => other.into(),
         })?;
+    let risk_titles = crate::soa_export::risk_titles(&state.store, org).await?;
     let input = crate::soa_export::SheetInput {
         organisation: &organisation.name,
         framework: adopted.framework,
         edition,
         generated_at: Utc::now(),
         controls: &controls,
+        risk_titles: &risk_titles,
     };
     let (bytes, media, extension) = match format {
         "csv" => (crate::soa_export::csv(&input), CSV, "csv"),

@@ -3,6 +3,7 @@
 //! Statement of Applicability in the database. The library is the embedded one with the
 //! user's folder over it, as for `aims library list`.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -12,6 +13,7 @@ use aims_library::{Framework, Library};
 use aims_server::soa_export::{self, Edition, SheetInput};
 use anyhow::{Context, bail};
 use serde::de::DeserializeOwned;
+use uuid::Uuid;
 
 use super::library::load_library;
 use super::transfer::Output;
@@ -67,6 +69,8 @@ struct Stored {
     edition: Edition,
     controls: Vec<(String, ControlFields)>,
     last_modified: chrono::DateTime<chrono::Utc>,
+    /// Empty: the OSCAL documents do not name linked risks.
+    risk_titles: HashMap<Uuid, String>,
 }
 
 impl Stored {
@@ -95,6 +99,7 @@ impl Stored {
             edition,
             controls,
             last_modified,
+            risk_titles: HashMap::new(),
         })
     }
 
@@ -105,6 +110,7 @@ impl Stored {
             edition: self.edition.clone(),
             generated_at: self.last_modified,
             controls: &self.controls,
+            risk_titles: &self.risk_titles,
         })
     }
 }

@@ -34,12 +34,14 @@ pub async fn export(
             Some(v) => format!("version {v} of the SoA"),
             None => "the SoA".to_owned(),
         })?;
+    let risk_titles = aims_server::soa_export::risk_titles(&store, org.id).await?;
     let input = aims_server::soa_export::SheetInput {
         organisation: &org.name,
         framework,
         edition,
         generated_at: chrono::Utc::now(),
         controls: &controls,
+        risk_titles: &risk_titles,
     };
     let bytes = match format {
         SoaFormat::Csv => aims_server::soa_export::csv(&input),
