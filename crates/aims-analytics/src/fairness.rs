@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::confusion::{Confusion, Ratio};
 use crate::input::{CsvInput, InputError};
+use crate::parquet_input::ParquetSource;
 use crate::stats::{Z95, wilson};
 
 /// Sensitive values are interned per column and packed into one integer per row, so
@@ -211,6 +212,14 @@ struct Binary {
 
 impl Binary {
     fn parse(&mut self, value: &[u8], line: u64) -> Result<bool, String> {
+        // The usual spellings first, without trimming or lower-casing.
+        if self.positive.is_none() {
+            match value {
+                b"1" | b"true" => return Ok(true),
+                b"0" | b"false" => return Ok(false),
+                _ => {}
+            }
+        }
         let value = std::str::from_utf8(value)
             .map_err(|_| format!("the {} column is not valid UTF-8", self.column))?
             .trim();
@@ -261,13 +270,126 @@ impl Binary {
 }
 
 /// What one worker has counted.
-struct Partial {
+struct Counts {
     rows: u64,
     label: Binary,
     prediction: Binary,
     interned: Vec<FxHashMap<Vec<u8>, u16>>,
     names: Vec<Vec<String>>,
     groups: FxHashMap<u64, GroupCounts>,
+}
+
+/// Where the columns read sit among a row's fields.
+struct Layout {
+    label: usize,
+    prediction: usize,
+    score: Option<usize>,
+    sensitive: Vec<usize>,
+}
+
+impl Layout {
+    fn find(
+        params: &FairnessParams,
+        column: impl Fn(&str) -> Result<usize, InputError>,
+    ) -> Result<Layout, InputError> {
+        Ok(Layout {
+            label: column(&params.label)?,
+            prediction: column(&params.prediction)?,
+            score: params.score.as_deref().map(&column).transpose()?,
+            sensitive: params
+                .sensitive
+                .iter()
+                .map(|s| column(s))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    fn last(&self) -> usize {
+        self.sensitive
+            .iter()
+            .copied()
+            .chain([self.label, self.prediction])
+            .chain(self.score)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+impl Counts {
+    fn new(params: &FairnessParams) -> Counts {
+        let binary = |column| Binary {
+            column,
+            positive: params.positive_label.clone(),
+            seen: Vec::new(),
+        };
+        Counts {
+            rows: 0,
+            label: binary("label"),
+            prediction: binary("prediction"),
+            interned: vec![FxHashMap::default(); params.sensitive.len()],
+            names: vec![Vec::new(); params.sensitive.len()],
+            groups: FxHashMap::default(),
+        }
+    }
+
+    /// Counts one row, whose fields `field` gives by position.
+    fn count<'a>(
+        &mut self,
+        params: &FairnessParams,
+        layout: &Layout,
+        line: u64,
+        field: impl Fn(usize) -> &'a [u8],
+    ) -> Result<(), String> {
+        let y = self.label.parse(field(layout.label), line)?;
+        let y_hat = self.prediction.parse(field(layout.prediction), line)?;
+        let mut key = 0u64;
+        for (slot, at) in layout.sensitive.iter().enumerate() {
+            let value = field(*at);
+            let id = match self.interned[slot].get(value) {
+                Some(id) => *id,
+                None => {
+                    if self.names[slot].len() >= MAX_VALUES_PER_COLUMN {
+                        return Err(format!(
+                            "the sensitive column `{}` has more than {MAX_VALUES_PER_COLUMN} distinct values",
+                            params.sensitive[slot]
+                        ));
+                    }
+                    let name = std::str::from_utf8(value).map_err(|_| {
+                        format!(
+                            "the sensitive column `{}` is not valid UTF-8",
+                            params.sensitive[slot]
+                        )
+                    })?;
+                    let id = self.names[slot].len() as u16;
+                    self.interned[slot].insert(value.to_vec(), id);
+                    self.names[slot].push(name.to_owned());
+                    id
+                }
+            };
+            key |= u64::from(id) << (16 * slot);
+        }
+        let counts = self.groups.entry(key).or_default();
+        counts.confusion.add(y, y_hat);
+        if let Some(at) = layout.score {
+            let raw = std::str::from_utf8(field(at)).unwrap_or("").trim();
+            let score: f64 = raw
+                .parse()
+                .ok()
+                .filter(|s: &f64| s.is_finite())
+                .ok_or_else(|| {
+                    format!("the score column holds `{raw}`; expected a finite number")
+                })?;
+            let entry = counts.scores.entry((score + 0.0).to_bits()).or_default();
+            if y { entry.0 += 1 } else { entry.1 += 1 }
+        }
+        self.rows += 1;
+        Ok(())
+    }
+}
+
+/// A worker of the text path: its counts and its field splitter.
+struct Partial {
+    counts: Counts,
     splitter: crate::scan::Splitter,
 }
 
@@ -289,8 +411,8 @@ pub fn evaluate_fairness_on(
     evaluate_fairness_observed(path, params, threads, &AtomicU64::new(0))
 }
 
-/// As [`evaluate_fairness_on`], adding the number of (decompressed) bytes read so far to
-/// `bytes_read` as it goes, for a progress display.
+/// As [`evaluate_fairness_on`], adding the number of bytes read so far (decompressed for
+/// text, compressed for Parquet) to `bytes_read` as it goes, for a progress display.
 pub fn evaluate_fairness_observed(
     path: &Path,
     params: &FairnessParams,
@@ -315,93 +437,36 @@ pub fn evaluate_fairness_observed(
         .chain(&params.sensitive)
         .cloned()
         .collect();
-    let mut input = CsvInput::open_columns(path, params.delimiter, Some(&wanted))?;
-    let label_at = input.column(&params.label)?;
-    let prediction_at = input.column(&params.prediction)?;
-    let score_at = params
-        .score
-        .as_deref()
-        .map(|s| input.column(s))
-        .transpose()?;
-    let sensitive_at: Vec<usize> = params
-        .sensitive
-        .iter()
-        .map(|s| input.column(s))
-        .collect::<Result<_, _>>()?;
-    let last = sensitive_at
-        .iter()
-        .copied()
-        .chain([label_at, prediction_at])
-        .chain(score_at)
-        .max()
-        .unwrap_or(0);
+    let parts = if crate::input::is_parquet(path)? {
+        count_parquet(path, params, &wanted, threads.max(1), bytes_read)?
+    } else {
+        count_text(path, params, &wanted, threads, bytes_read)?
+    };
+    let merged = merge(path, params, parts)?;
+    if merged.rows == 0 {
+        return Err(invalid("the file has a header row but no data rows".into()));
+    }
+    let positive_label = params.positive_label.clone().unwrap_or_else(|| "1".into());
+    Ok(build_report(
+        params,
+        merged.rows,
+        positive_label,
+        &merged.names,
+        merged.groups,
+    ))
+}
 
-    let binary = |column| Binary {
-        column,
-        positive: params.positive_label.clone(),
-        seen: Vec::new(),
-    };
-    let init = || Partial {
-        rows: 0,
-        label: binary("label"),
-        prediction: binary("prediction"),
-        interned: vec![FxHashMap::default(); sensitive_at.len()],
-        names: vec![Vec::new(); sensitive_at.len()],
-        groups: FxHashMap::default(),
-        splitter: crate::scan::Splitter::default(),
-    };
-    let work = |partial: &mut Partial, line: u64, text: &[u8]| -> Result<(), String> {
-        partial.splitter.split(text, params.delimiter, last)?;
-        let fields = &partial.splitter;
-        let y = partial.label.parse(fields.field(text, label_at), line)?;
-        let y_hat = partial
-            .prediction
-            .parse(fields.field(text, prediction_at), line)?;
-        let mut key = 0u64;
-        for (slot, at) in sensitive_at.iter().enumerate() {
-            let value = fields.field(text, *at);
-            let id = match partial.interned[slot].get(value) {
-                Some(id) => *id,
-                None => {
-                    if partial.names[slot].len() >= MAX_VALUES_PER_COLUMN {
-                        return Err(format!(
-                            "the sensitive column `{}` has more than {MAX_VALUES_PER_COLUMN} distinct values",
-                            params.sensitive[slot]
-                        ));
-                    }
-                    let name = std::str::from_utf8(value).map_err(|_| {
-                        format!(
-                            "the sensitive column `{}` is not valid UTF-8",
-                            params.sensitive[slot]
-                        )
-                    })?;
-                    let id = partial.names[slot].len() as u16;
-                    partial.interned[slot].insert(value.to_vec(), id);
-                    partial.names[slot].push(name.to_owned());
-                    id
-                }
-            };
-            key |= u64::from(id) << (16 * slot);
-        }
-        let counts = partial.groups.entry(key).or_default();
-        counts.confusion.add(y, y_hat);
-        if let Some(at) = score_at {
-            let raw = std::str::from_utf8(fields.field(text, at))
-                .unwrap_or("")
-                .trim();
-            let score: f64 = raw
-                .parse()
-                .ok()
-                .filter(|s: &f64| s.is_finite())
-                .ok_or_else(|| {
-                    format!("the score column holds `{raw}`; expected a finite number")
-                })?;
-            let entry = counts.scores.entry((score + 0.0).to_bits()).or_default();
-            if y { entry.0 += 1 } else { entry.1 += 1 }
-        }
-        partial.rows += 1;
-        Ok(())
-    };
+/// Delimited text: lines are split among the workers by [`crate::scan::scan_lines`].
+fn count_text(
+    path: &Path,
+    params: &FairnessParams,
+    wanted: &[String],
+    threads: usize,
+    bytes_read: &AtomicU64,
+) -> Result<Vec<Counts>, InputError> {
+    let mut input = CsvInput::open_columns(path, params.delimiter, Some(wanted))?;
+    let layout = Layout::find(params, |name| input.column(name))?;
+    let last = layout.last();
     let partials = crate::scan::scan_lines(
         &mut crate::scan::Counted {
             inner: &mut input.stream,
@@ -409,21 +474,132 @@ pub fn evaluate_fairness_observed(
         },
         2,
         threads,
-        init,
-        work,
+        || Partial {
+            counts: Counts::new(params),
+            splitter: crate::scan::Splitter::default(),
+        },
+        |partial: &mut Partial, line: u64, text: &[u8]| -> Result<(), String> {
+            let Partial { counts, splitter } = partial;
+            splitter.split(text, params.delimiter, last)?;
+            counts.count(params, &layout, line, |at| splitter.field(text, at))
+        },
     )
     .map_err(|e| InputError::Row {
         path: path.to_owned(),
         line: e.line,
         message: e.message,
     })?;
+    Ok(partials.into_iter().map(|p| p.counts).collect())
+}
 
-    // Merge: every worker interned its own ids; re-key its groups by the values' names.
-    let mut merged = init();
-    for partial in partials {
+/// Parquet: the workers take row groups in file order and read the decoded values
+/// directly. Row `r` of the file is line `r + 2`, as in its text form.
+fn count_parquet(
+    path: &Path,
+    params: &FairnessParams,
+    wanted: &[String],
+    threads: usize,
+    bytes_read: &AtomicU64,
+) -> Result<Vec<Counts>, InputError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let first = ParquetSource::open_path(path, Some(wanted))?;
+    let decoded = first.decoded_headers();
+    let layout = Layout::find(params, |name| {
+        decoded
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| InputError::MissingColumn {
+                path: path.to_owned(),
+                column: name.to_owned(),
+                available: first.headers.clone(),
+            })
+    })?;
+    let groups = first.row_groups();
+    let mut starts = Vec::with_capacity(groups);
+    let mut line = 2u64;
+    for g in 0..groups {
+        starts.push(line);
+        line += first.group_size(g).0;
+    }
+    let next = AtomicUsize::new(0);
+    // After an error in a group, later groups cannot hold an earlier one: skip them.
+    let failed_group = AtomicUsize::new(usize::MAX);
+    // A worker's counts, and the first bad row it met (line, message).
+    type Worked = (Counts, Option<(u64, String)>);
+    let work = |source: &ParquetSource| -> Worked {
+        let mut counts = Counts::new(params);
+        let mut fields = vec![Vec::new(); decoded.len()];
+        loop {
+            let g = next.fetch_add(1, Ordering::Relaxed);
+            if g >= groups || g > failed_group.load(Ordering::Relaxed) {
+                return (counts, None);
+            }
+            let fail = |line: u64, message: String| {
+                failed_group.fetch_min(g, Ordering::Relaxed);
+                Some((line, message))
+            };
+            let mut values = match source.decode_group(g) {
+                Ok(values) => values,
+                Err(message) => return (counts, fail(starts[g], message)),
+            };
+            for (line, _) in (starts[g]..).zip(0..values.rows()) {
+                values.next_row(&mut fields);
+                if let Err(message) = counts.count(params, &layout, line, |at| &fields[at]) {
+                    return (counts, fail(line, message));
+                }
+            }
+            bytes_read.fetch_add(source.group_size(g).1, Ordering::Relaxed);
+        }
+    };
+    let results: Vec<Result<Worked, InputError>> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads.min(groups.max(1)))
+            .map(|_| {
+                scope.spawn(|| {
+                    ParquetSource::open_path(path, Some(wanted)).map(|source| work(&source))
+                })
+            })
+            .collect();
+        let mut results = vec![Ok(work(&first))];
+        results.extend(helpers.into_iter().map(|h| {
+            h.join().unwrap_or_else(|_| {
+                Err(InputError::Invalid {
+                    path: path.to_owned(),
+                    message: "a worker stopped unexpectedly".into(),
+                })
+            })
+        }));
+        results
+    });
+    let mut parts = Vec::with_capacity(results.len());
+    let mut first_error: Option<(u64, String)> = None;
+    for result in results {
+        let (counts, error) = result?;
+        parts.push(counts);
+        if let Some(error) = error
+            && first_error.as_ref().is_none_or(|e| error.0 < e.0)
+        {
+            first_error = Some(error);
+        }
+    }
+    match first_error {
+        Some((line, message)) => Err(InputError::Row {
+            path: path.to_owned(),
+            line,
+            message,
+        }),
+        None => Ok(parts),
+    }
+}
+
+/// Joins the workers' counts: each interned its own ids, so groups are re-keyed by the
+/// values' names.
+fn merge(path: &Path, params: &FairnessParams, parts: Vec<Counts>) -> Result<Counts, InputError> {
+    let mut merged = Counts::new(params);
+    for part in parts {
         for (mine, theirs) in [
-            (&mut merged.label, &partial.label),
-            (&mut merged.prediction, &partial.prediction),
+            (&mut merged.label, &part.label),
+            (&mut merged.prediction, &part.prediction),
         ] {
             if let Some((line, message)) = mine.merge(theirs) {
                 return Err(InputError::Row {
@@ -433,19 +609,22 @@ pub fn evaluate_fairness_observed(
                 });
             }
         }
-        merged.rows += partial.rows;
-        for (key, counts) in partial.groups {
+        merged.rows += part.rows;
+        for (key, counts) in part.groups {
             let mut global = 0u64;
-            for slot in 0..sensitive_at.len() {
-                let name = &partial.names[slot][((key >> (16 * slot)) & 0xffff) as usize];
+            for slot in 0..params.sensitive.len() {
+                let name = &part.names[slot][((key >> (16 * slot)) & 0xffff) as usize];
                 let id = match merged.interned[slot].get(name.as_bytes()) {
                     Some(id) => *id,
                     None => {
                         if merged.names[slot].len() >= MAX_VALUES_PER_COLUMN {
-                            return Err(invalid(format!(
-                                "the sensitive column `{}` has more than {MAX_VALUES_PER_COLUMN} distinct values",
-                                params.sensitive[slot]
-                            )));
+                            return Err(InputError::Invalid {
+                                path: path.to_owned(),
+                                message: format!(
+                                    "the sensitive column `{}` has more than {MAX_VALUES_PER_COLUMN} distinct values",
+                                    params.sensitive[slot]
+                                ),
+                            });
                         }
                         let id = merged.names[slot].len() as u16;
                         merged.interned[slot].insert(name.as_bytes().to_vec(), id);
@@ -458,17 +637,7 @@ pub fn evaluate_fairness_observed(
             merged.groups.entry(global).or_default().merge(&counts);
         }
     }
-    if merged.rows == 0 {
-        return Err(invalid("the file has a header row but no data rows".into()));
-    }
-    let positive_label = params.positive_label.clone().unwrap_or_else(|| "1".into());
-    Ok(build_report(
-        params,
-        merged.rows,
-        positive_label,
-        &merged.names,
-        merged.groups,
-    ))
+    Ok(merged)
 }
 
 fn build_report(

@@ -32,6 +32,20 @@ pub enum InputError {
     Invalid { path: PathBuf, message: String },
 }
 
+/// Whether the file is Parquet, by its magic bytes (not its name).
+pub fn is_parquet(path: &Path) -> Result<bool, InputError> {
+    let mut file = File::open(path).map_err(|source| InputError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mut magic = [0u8; 4];
+    let read = read_up_to(&mut file, &mut magic).map_err(|source| InputError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(&magic[..read] == b"PAR1")
+}
+
 /// A delimited file (plain, gzip or zstd) or a Parquet file seen as one, with its header
 /// row read; `stream` is positioned at the first data line (line 2).
 pub struct CsvInput {

@@ -105,7 +105,7 @@ impl ParquetSource {
             for _ in 0..rows {
                 for (delimiters, column) in &mut placed {
                     out.extend(std::iter::repeat_n(delimiter, *delimiters));
-                    column.write_next(&mut out, delimiter);
+                    column.write_next(&mut out, Some(delimiter));
                 }
                 out.push(b'\n');
                 if out.len() >= CHUNK_BYTES {
@@ -119,6 +119,48 @@ impl ParquetSource {
         out.is_empty() || send(Ok(out))
     }
 
+    /// Opens the file at `path`; see [`ParquetSource::open`].
+    pub fn open_path(path: &Path, wanted: Option<&[String]>) -> Result<Self, InputError> {
+        let file = File::open(path).map_err(|source| InputError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        ParquetSource::open(file, path, wanted)
+    }
+
+    /// Names of the columns decoded, in the order [`RowGroupValues::next_row`] fills them.
+    pub fn decoded_headers(&self) -> Vec<String> {
+        self.wanted
+            .iter()
+            .map(|i| self.headers[*i].clone())
+            .collect()
+    }
+
+    pub fn row_groups(&self) -> usize {
+        self.reader.num_row_groups()
+    }
+
+    /// Rows and compressed bytes of a row group.
+    pub fn group_size(&self, group: usize) -> (u64, u64) {
+        let meta = self.reader.metadata().row_group(group);
+        (
+            u64::try_from(meta.num_rows()).unwrap_or(0),
+            u64::try_from(meta.compressed_size()).unwrap_or(0),
+        )
+    }
+
+    /// Decodes the wanted columns of one row group, for an engine that reads values
+    /// directly instead of text.
+    pub fn decode_group(&self, group: usize) -> Result<RowGroupValues, String> {
+        let columns = self
+            .read_group(group)
+            .map_err(|err| format!("the Parquet data is damaged in row group {group}: {err}"))?;
+        Ok(RowGroupValues {
+            rows: columns.first().map_or(0, |c| c.rows),
+            columns,
+        })
+    }
+
     fn read_group(&self, group: usize) -> parquet::errors::Result<Vec<Column>> {
         let row_group = self.reader.get_row_group(group)?;
         let rows = usize::try_from(row_group.metadata().num_rows()).unwrap_or(0);
@@ -130,6 +172,27 @@ impl ParquetSource {
             columns.push(Column::read(reader, &descriptor, rows)?);
         }
         Ok(columns)
+    }
+}
+
+/// The decoded columns of one row group, read row by row.
+pub struct RowGroupValues {
+    rows: usize,
+    columns: Vec<Column>,
+}
+
+impl RowGroupValues {
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Puts the next row's values into `fields`, one per decoded column, as the text form
+    /// writes them but unquoted; a null is empty.
+    pub fn next_row(&mut self, fields: &mut [Vec<u8>]) {
+        for (field, column) in fields.iter_mut().zip(&mut self.columns) {
+            field.clear();
+            column.write_next(field, None);
+        }
     }
 }
 
@@ -235,8 +298,9 @@ impl Column {
         })
     }
 
-    /// Writes the next row's value; nothing for a null.
-    fn write_next(&mut self, out: &mut Vec<u8>, delimiter: u8) {
+    /// Writes the next row's value; nothing for a null. Text is quoted as a field when
+    /// `quote_for` names the delimiter, and written as it is without.
+    fn write_next(&mut self, out: &mut Vec<u8>, quote_for: Option<u8>) {
         let row = self.row;
         self.row += 1;
         if let Some((levels, max)) = &self.levels
@@ -262,11 +326,11 @@ impl Column {
             Values::Float(v) => write!(out, "{:?}", f64::from(v[i])),
             Values::Double(v) => write!(out, "{:?}", v[i]),
             Values::Bytes(v) => {
-                write_bytes(out, v[i].data(), delimiter);
+                write_text(out, v[i].data(), quote_for);
                 Ok(())
             }
             Values::Fixed(v) => {
-                write_bytes(out, v[i].data(), delimiter);
+                write_text(out, v[i].data(), quote_for);
                 Ok(())
             }
         };
@@ -300,6 +364,13 @@ fn write_decimal(out: &mut Vec<u8>, unscaled: i128, scale: u32) -> std::io::Resu
     let (whole, fraction) = padded.split_at(padded.len() - scale);
     let sign = if unscaled < 0 { "-" } else { "" };
     write!(out, "{sign}{whole}.{fraction}")
+}
+
+fn write_text(out: &mut Vec<u8>, value: &[u8], quote_for: Option<u8>) {
+    match quote_for {
+        Some(delimiter) => write_bytes(out, value, delimiter),
+        None => out.extend_from_slice(value),
+    }
 }
 
 /// Text as a field, quoted when it holds the delimiter, a quote or a line break.
@@ -489,6 +560,32 @@ mod tests {
             err.contains("line 4323: the label column holds `5`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_first_bad_row_is_reported_whichever_worker_meets_it() {
+        let mut rows = sample(6000);
+        rows[1234].1 = 7;
+        rows[4321].0 = 5;
+        let (_dir, parquet, _) = both_forms(&rows, 500, Compression::SNAPPY);
+        let params = FairnessParams {
+            label: "label".into(),
+            prediction: "prediction".into(),
+            score: None,
+            sensitive: vec!["g".into()],
+            positive_label: None,
+            min_group_size: 1,
+            delimiter: b',',
+        };
+        for threads in [1, 2, 4] {
+            let err = crate::fairness::evaluate_fairness_on(&parquet, &params, threads)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("line 1236: the prediction column holds `7`"),
+                "{threads} threads: {err}"
+            );
+        }
     }
 
     #[test]
