@@ -97,7 +97,10 @@ fn operation(method: &Method, doc: &Doc, authenticated: bool) -> Value {
         })
         .collect();
     for (name, description) in doc.query_params {
-        let schema = query_schema(name);
+        let schema = match *name {
+            "format" => format_schema(doc.download),
+            _ => query_schema(name),
+        };
         parameters.push(json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema}));
     }
     if let Some(kind) = doc.list_of {
@@ -214,7 +217,6 @@ fn query_schema(name: &str) -> Value {
         "offset" => json!({"type": "integer", "minimum": 0, "default": 0}),
         "from" | "to" => json!({"type": "string", "format": "date-time"}),
         "from_version" | "to_version" | "version" => json!({"type": "integer", "minimum": 1}),
-        "format" => json!({"type": "string", "enum": ["csv", "xlsx"]}),
         "applicable" | "overdue" => json!({"type": "string", "enum": ["true", "false", ""]}),
         "basis" => json!({"type": "string", "enum": ["inherent", "residual", ""]}),
         "acceptance" => json!({"type": "string", "enum": ["none", "current", "expired", ""]}),
@@ -224,6 +226,20 @@ fn query_schema(name: &str) -> Value {
         "system_id" | "with" => json!({"type": "string", "format": "uuid"}),
         _ => json!({"type": "string", "maxLength": 200}),
     }
+}
+
+/// The `format` parameter of a download: one value per media type it answers with.
+fn format_schema(media_types: &[&str]) -> Value {
+    let formats: Vec<&str> = media_types
+        .iter()
+        .map(|media| match media.split(';').next().unwrap_or("") {
+            "text/csv" => "csv",
+            m if m == super::decisions::PARQUET => "parquet",
+            m if m == super::soa::XLSX => "xlsx",
+            other => other.rsplit('/').next().unwrap_or(other),
+        })
+        .collect();
+    json!({"type": "string", "enum": formats})
 }
 
 pub(super) fn add<T: ToSchema>(schemas: &mut Map<String, Value>) {

@@ -46,15 +46,16 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCod
             system,
             from,
             to,
+            format,
             organisation,
             output,
-            ..
         }) => {
             transfer::export_decisions(
                 &settings,
                 &system,
                 from.as_deref(),
                 to.as_deref(),
+                format,
                 organisation.as_deref(),
                 &output,
             )
