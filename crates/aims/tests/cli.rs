@@ -15,6 +15,7 @@ fn aims(dir: &Path) -> Command {
         .current_dir(dir)
         .env_remove("AIMS_DATABASE_URL")
         .env_remove("AIMS_CONFIG")
+        .env_remove("AIMS_TOKEN")
         .env("AIMS_ADMIN_PASSWORD", PASSWORD)
         .env("AIMS_LOG", "warn");
     command
@@ -97,6 +98,35 @@ async fn signed_in(base: &str) -> reqwest::Client {
         .unwrap();
     assert_eq!(response.status(), 200);
     client
+}
+
+/// Signs in as the admin and creates an API token; returns the signed-in client and the token.
+async fn api_token(base: &str) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let session: Value = client
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({"username": "admin", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let created: Value = client
+        .post(format!("{base}/api/v1/tokens"))
+        .header("x-csrf-token", session["csrf_token"].as_str().unwrap())
+        .json(&json!({"name": "ingest"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = created["token"].as_str().unwrap().to_owned();
+    (client, token)
 }
 
 fn names(page: &Value) -> Vec<String> {
@@ -889,30 +919,7 @@ fn eval_drift_reports_columns_and_names_bad_input() {
 async fn acknowledged_decision_batches_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = serve(dir.path(), &["--demo"]);
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let session: Value = client
-        .post(format!("{}/api/v1/session", server.base))
-        .json(&json!({"username": "admin", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let created: Value = client
-        .post(format!("{}/api/v1/tokens", server.base))
-        .header("x-csrf-token", session["csrf_token"].as_str().unwrap())
-        .json(&json!({"name": "ingest"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = created["token"].as_str().unwrap().to_owned();
+    let (client, token) = api_token(&server.base).await;
     let systems = get(&client, format!("{}/api/v1/systems?limit=100", server.base)).await;
     let detector = systems["items"]
         .as_array()
@@ -998,4 +1005,223 @@ async fn acknowledged_decision_batches_survive_sigkill() {
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );
+}
+
+#[tokio::test]
+async fn eval_keeps_its_result_on_a_server_with_a_token() {
+    use sha2::Digest;
+
+    let dir = tempfile::tempdir().unwrap();
+    let init = aims(dir.path()).arg("init").output().unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let server = serve(dir.path(), &[]);
+    let (client, token) = api_token(&server.base).await;
+    let system: Value = client
+        .post(format!("{}/api/v1/systems", server.base))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Person detector"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let system = system["id"].as_str().unwrap().to_owned();
+
+    // The pipeline's folder has no database, and the command line makes none.
+    let pipeline = tempfile::tempdir().unwrap();
+    let csv = "label,prediction,skin_tone\n1,1,light\n1,1,light\n0,0,light\n1,0,dark\n1,1,dark\n0,1,dark\n";
+    std::fs::write(pipeline.path().join("detector.csv"), csv).unwrap();
+    let reference: String =
+        "income\n".to_owned() + &(0..200).map(|i| format!("{i}\n")).collect::<String>();
+    let current: String = "income\n".to_owned()
+        + &(0..150)
+            .map(|i| format!("{}\n", i + 120))
+            .collect::<String>();
+    std::fs::write(pipeline.path().join("ref.csv"), reference).unwrap();
+    std::fs::write(pipeline.path().join("cur.csv"), current).unwrap();
+    let fairness = [
+        "eval",
+        "fairness",
+        "--input",
+        "detector.csv",
+        "--label",
+        "label",
+        "--prediction",
+        "prediction",
+        "--sensitive",
+        "skin_tone",
+        "--min-group-size",
+        "1",
+        "--format",
+        "json",
+        "--system",
+        &system,
+        "--server",
+        &server.base,
+    ];
+    let run = |args: &[&str], env_token: Option<&str>| {
+        let mut command = aims(pipeline.path());
+        command.args(args);
+        if let Some(env_token) = env_token {
+            command.env("AIMS_TOKEN", env_token);
+        }
+        let output = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(
+            !stderr.contains(&token),
+            "the token is never printed: {stderr}"
+        );
+        (output.status.code(), stderr)
+    };
+
+    let (code, stderr) = run(&fairness, Some(&token));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!("of AI system {system} on {}", server.base)),
+        "{stderr}"
+    );
+    assert!(
+        !pipeline.path().join("aims-data").exists(),
+        "no local database"
+    );
+
+    // Drift with --fail-on: kept on the server first, then exit 1; the token from --token.
+    let drift = [
+        "eval",
+        "drift",
+        "--reference",
+        "ref.csv",
+        "--current",
+        "cur.csv",
+        "--fail-on",
+        "alarm",
+        "--system",
+        &system,
+        "--server",
+        &server.base,
+        "--token",
+        &token,
+    ];
+    let (code, stderr) = run(&drift, None);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("kept as evaluation") && stderr.contains("--fail-on"),
+        "{stderr}"
+    );
+
+    let evaluations = client
+        .get(format!(
+            "{}/api/v1/systems/{system}/evaluations",
+            server.base
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(evaluations["total"], 2, "{evaluations}");
+    let kept = |kind: &str| {
+        evaluations["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == kind)
+            .unwrap_or_else(|| panic!("a {kind} evaluation: {evaluations}"))
+            .clone()
+    };
+    let fairness_kept = kept("fairness");
+    let digest = sha2::Sha256::digest(csv.as_bytes());
+    let sha256: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(fairness_kept["inputs"][0]["sha256"], sha256.as_str());
+    assert_eq!(fairness_kept["inputs"][0]["bytes"], csv.len());
+    assert_eq!(
+        fairness_kept["parameters"],
+        json!({"label": "label", "prediction": "prediction", "score": null,
+               "sensitive": ["skin_tone"], "positive_label": null, "min_group_size": 1,
+               "delimiter": ","})
+    );
+    assert_eq!(fairness_kept["result"]["rows"], 6);
+    assert!(
+        fairness_kept["tool_version"]
+            .as_str()
+            .unwrap()
+            .starts_with("aims ")
+    );
+    let drift_kept = kept("drift");
+    assert_eq!(drift_kept["verdict"], "alarm");
+    assert_eq!(drift_kept["inputs"].as_array().unwrap().len(), 2);
+    assert_eq!(drift_kept["parameters"]["bins"], 10);
+
+    // Refusals: one line each, exit 2, nothing kept.
+    let refused = |args: &[&str], env_token: Option<&str>, expected: &str| {
+        let (code, stderr) = run(args, env_token);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    };
+    refused(
+        &fairness,
+        Some("aims_not_a_token_of_this_server"),
+        "answered 401 Unauthorized: sign in, or send an API token",
+    );
+    refused(&fairness, None, "--server needs an API token");
+    let with_database = [&fairness[..], &["--database", "sqlite://elsewhere.db"]].concat();
+    refused(
+        &with_database,
+        Some(&token),
+        "--server and --database exclude each other",
+    );
+    assert!(!pipeline.path().join("elsewhere.db").exists());
+    let closed = format!("http://127.0.0.1:{}", aims_testkit::free_port());
+    let mut unreachable = fairness.to_vec();
+    *unreachable.last_mut().unwrap() = &closed;
+    refused(
+        &unreachable,
+        Some(&token),
+        &format!("cannot reach the aims server at {closed}"),
+    );
+    let mut not_a_url = fairness.to_vec();
+    *not_a_url.last_mut().unwrap() = "aims.example.com";
+    refused(
+        &not_a_url,
+        Some(&token),
+        "--server: `aims.example.com` is not an http:// or https:// URL",
+    );
+    let other_system = [
+        &fairness[..14],
+        &[
+            "--system",
+            "00000000-0000-4000-8000-000000000000",
+            "--server",
+            &server.base,
+        ],
+    ]
+    .concat();
+    refused(
+        &other_system,
+        Some(&token),
+        "answered 404 Not Found: AI system 00000000-0000-4000-8000-000000000000 was not found",
+    );
+
+    let after = client
+        .get(format!(
+            "{}/api/v1/systems/{system}/evaluations",
+            server.base
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(after["total"], 2, "refused runs keep nothing");
 }
