@@ -1234,15 +1234,15 @@ async fn decision_batches_are_all_or_nothing_and_come_back_as_pages_csv_and_parq
         let (status, _) = call(s, Method::GET, &format!("{base}?from=later"), t, None).await;
         assert_eq!(status, 400);
 
-        let csv = s
-            .request(
+        let export = |format: &str| {
+            s.request(
                 Method::GET,
-                &format!("{base}/export?to=2026-03-01T10:00:06Z"),
+                &format!("{base}/export?to=2026-03-01T10:00:06Z{format}"),
             )
             .bearer_auth(&token)
             .send()
-            .await
-            .unwrap();
+        };
+        let csv = export("").await.unwrap();
         assert_eq!(csv.status(), 200);
         assert!(
             csv.headers()["content-type"]
@@ -1263,15 +1263,7 @@ async fn decision_batches_are_all_or_nothing_and_come_back_as_pages_csv_and_parq
         );
 
         // The same window as Parquet; any other format is refused by name.
-        let parquet = s
-            .request(
-                Method::GET,
-                &format!("{base}/export?to=2026-03-01T10:00:06Z&format=parquet"),
-            )
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let parquet = export("&format=parquet").await.unwrap();
         assert_eq!(parquet.status(), 200);
         assert_eq!(
             parquet.headers()["content-type"],

@@ -100,31 +100,25 @@ async fn signed_in(base: &str) -> reqwest::Client {
     client
 }
 
+/// Sends a request with a JSON body and reads the JSON answer.
+async fn send_json(request: reqwest::RequestBuilder, body: Value) -> Value {
+    let response = request.json(&body).send().await.expect("request");
+    response.json().await.expect("json")
+}
+
 /// Signs in as the admin and creates an API token; returns the signed-in client and the token.
 async fn api_token(base: &str) -> (reqwest::Client, String) {
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .build()
         .unwrap();
-    let session: Value = client
-        .post(format!("{base}/api/v1/session"))
-        .json(&json!({"username": "admin", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let created: Value = client
+    let sign_in = json!({"username": "admin", "password": PASSWORD});
+    let session = send_json(client.post(format!("{base}/api/v1/session")), sign_in).await;
+    let csrf = session["csrf_token"].as_str().unwrap();
+    let tokens = client
         .post(format!("{base}/api/v1/tokens"))
-        .header("x-csrf-token", session["csrf_token"].as_str().unwrap())
-        .json(&json!({"name": "ingest"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .header("x-csrf-token", csrf);
+    let created = send_json(tokens, json!({"name": "ingest"})).await;
     let token = created["token"].as_str().unwrap().to_owned();
     (client, token)
 }
@@ -758,24 +752,30 @@ fn help_is_pinned_and_usage_errors_exit_2() {
     assert_eq!(wrong.status.code(), Some(2));
 }
 
+/// A person detector's outcomes: it misses one of two dark-skinned people.
+const DETECTOR_CSV: &str =
+    "label,prediction,skin_tone\n1,1,light\n1,1,light\n0,0,light\n1,0,dark\n1,1,dark\n0,1,dark\n";
+
+/// `aims eval fairness` on `detector.csv` in the current folder, before the sensitive columns.
+const FAIRNESS_ON_DETECTOR: [&str; 10] = [
+    "eval",
+    "fairness",
+    "--input",
+    "detector.csv",
+    "--label",
+    "label",
+    "--prediction",
+    "prediction",
+    "--min-group-size",
+    "1",
+];
+
 #[test]
 fn eval_fairness_reports_groups_and_names_bad_input() {
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("detector.csv");
-    std::fs::write(&csv, "label,prediction,skin_tone\n1,1,light\n1,1,light\n0,0,light\n1,0,dark\n1,1,dark\n0,1,dark\n").unwrap();
+    std::fs::write(dir.path().join("detector.csv"), DETECTOR_CSV).unwrap();
     let run = |extra: &[&str]| {
-        let mut args = vec![
-            "eval",
-            "fairness",
-            "--input",
-            "detector.csv",
-            "--label",
-            "label",
-            "--prediction",
-            "prediction",
-            "--min-group-size",
-            "1",
-        ];
+        let mut args = FAIRNESS_ON_DETECTOR.to_vec();
         args.extend_from_slice(extra);
         aims(dir.path()).args(&args).output().unwrap()
     };
@@ -1020,22 +1020,15 @@ async fn eval_keeps_its_result_on_a_server_with_a_token() {
     );
     let server = serve(dir.path(), &[]);
     let (client, token) = api_token(&server.base).await;
-    let system: Value = client
+    let systems = client
         .post(format!("{}/api/v1/systems", server.base))
-        .bearer_auth(&token)
-        .json(&json!({"name": "Person detector"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .bearer_auth(&token);
+    let system = send_json(systems, json!({"name": "Person detector"})).await;
     let system = system["id"].as_str().unwrap().to_owned();
 
     // The pipeline's folder has no database, and the command line makes none.
     let pipeline = tempfile::tempdir().unwrap();
-    let csv = "label,prediction,skin_tone\n1,1,light\n1,1,light\n0,0,light\n1,0,dark\n1,1,dark\n0,1,dark\n";
-    std::fs::write(pipeline.path().join("detector.csv"), csv).unwrap();
+    std::fs::write(pipeline.path().join("detector.csv"), DETECTOR_CSV).unwrap();
     let reference: String =
         "income\n".to_owned() + &(0..200).map(|i| format!("{i}\n")).collect::<String>();
     let current: String = "income\n".to_owned()
@@ -1044,26 +1037,13 @@ async fn eval_keeps_its_result_on_a_server_with_a_token() {
             .collect::<String>();
     std::fs::write(pipeline.path().join("ref.csv"), reference).unwrap();
     std::fs::write(pipeline.path().join("cur.csv"), current).unwrap();
-    let fairness = [
-        "eval",
-        "fairness",
-        "--input",
-        "detector.csv",
-        "--label",
-        "label",
-        "--prediction",
-        "prediction",
-        "--sensitive",
-        "skin_tone",
-        "--min-group-size",
-        "1",
-        "--format",
-        "json",
-        "--system",
-        &system,
-        "--server",
-        &server.base,
-    ];
+    fn keep_on<'a>(system: &'a str, url: &'a str) -> Vec<&'a str> {
+        let mut args = FAIRNESS_ON_DETECTOR.to_vec();
+        args.extend(["--sensitive", "skin_tone", "--format", "json"]);
+        args.extend(["--system", system, "--server", url]);
+        args
+    }
+    let fairness = keep_on(&system, &server.base);
     let run = |args: &[&str], env_token: Option<&str>| {
         let mut command = aims(pipeline.path());
         command.args(args);
@@ -1115,18 +1095,8 @@ async fn eval_keeps_its_result_on_a_server_with_a_token() {
         "{stderr}"
     );
 
-    let evaluations = client
-        .get(format!(
-            "{}/api/v1/systems/{system}/evaluations",
-            server.base
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let evaluations_url = format!("{}/api/v1/systems/{system}/evaluations", server.base);
+    let evaluations = get(&client, evaluations_url.clone()).await;
     assert_eq!(evaluations["total"], 2, "{evaluations}");
     let kept = |kind: &str| {
         evaluations["items"]
@@ -1138,10 +1108,10 @@ async fn eval_keeps_its_result_on_a_server_with_a_token() {
             .clone()
     };
     let fairness_kept = kept("fairness");
-    let digest = sha2::Sha256::digest(csv.as_bytes());
+    let digest = sha2::Sha256::digest(DETECTOR_CSV.as_bytes());
     let sha256: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(fairness_kept["inputs"][0]["sha256"], sha256.as_str());
-    assert_eq!(fairness_kept["inputs"][0]["bytes"], csv.len());
+    assert_eq!(fairness_kept["inputs"][0]["bytes"], DETECTOR_CSV.len());
     assert_eq!(
         fairness_kept["parameters"],
         json!({"label": "label", "prediction": "prediction", "score": null,
@@ -1181,47 +1151,23 @@ async fn eval_keeps_its_result_on_a_server_with_a_token() {
     );
     assert!(!pipeline.path().join("elsewhere.db").exists());
     let closed = format!("http://127.0.0.1:{}", aims_testkit::free_port());
-    let mut unreachable = fairness.to_vec();
-    *unreachable.last_mut().unwrap() = &closed;
     refused(
-        &unreachable,
+        &keep_on(&system, &closed),
         Some(&token),
         &format!("cannot reach the aims server at {closed}"),
     );
-    let mut not_a_url = fairness.to_vec();
-    *not_a_url.last_mut().unwrap() = "aims.example.com";
     refused(
-        &not_a_url,
+        &keep_on(&system, "aims.example.com"),
         Some(&token),
         "--server: `aims.example.com` is not an http:// or https:// URL",
     );
-    let other_system = [
-        &fairness[..14],
-        &[
-            "--system",
-            "00000000-0000-4000-8000-000000000000",
-            "--server",
-            &server.base,
-        ],
-    ]
-    .concat();
+    let unknown = "00000000-0000-4000-8000-000000000000";
     refused(
-        &other_system,
+        &keep_on(unknown, &server.base),
         Some(&token),
-        "answered 404 Not Found: AI system 00000000-0000-4000-8000-000000000000 was not found",
+        &format!("answered 404 Not Found: AI system {unknown} was not found"),
     );
 
-    let after = client
-        .get(format!(
-            "{}/api/v1/systems/{system}/evaluations",
-            server.base
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let after = get(&client, evaluations_url).await;
     assert_eq!(after["total"], 2, "refused runs keep nothing");
 }

@@ -13,7 +13,7 @@ use aims_domain::decision::{
 };
 use chrono::DateTime;
 use parquet::basic::{Compression, LogicalType, Repetition, TimeUnit, Type as PhysicalType};
-use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int64Type};
+use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DataType, DoubleType, Int64Type};
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::{SerializedColumnWriter, SerializedFileWriter};
 use parquet::schema::types::Type;
@@ -197,29 +197,21 @@ impl Values {
     }
 
     fn write(&self, column: &mut SerializedColumnWriter<'_>) -> parquet::errors::Result<()> {
-        match self {
-            Values::Bool(b) => {
-                column
-                    .typed::<BoolType>()
-                    .write_batch(&b.values, b.levels.as_deref(), None)
-            }
-            Values::Int64(b) => {
-                column
-                    .typed::<Int64Type>()
-                    .write_batch(&b.values, b.levels.as_deref(), None)
-            }
-            Values::Double(b) => {
-                column
-                    .typed::<DoubleType>()
-                    .write_batch(&b.values, b.levels.as_deref(), None)
-            }
-            Values::Text(b) => {
-                column
-                    .typed::<ByteArrayType>()
-                    .write_batch(&b.values, b.levels.as_deref(), None)
-            }
+        fn typed<T: DataType>(
+            column: &mut SerializedColumnWriter<'_>,
+            buffer: &Buffer<T::T>,
+        ) -> parquet::errors::Result<()> {
+            column
+                .typed::<T>()
+                .write_batch(&buffer.values, buffer.levels.as_deref(), None)
+                .map(|_| ())
         }
-        .map(|_| ())
+        match self {
+            Values::Bool(b) => typed::<BoolType>(column, b),
+            Values::Int64(b) => typed::<Int64Type>(column, b),
+            Values::Double(b) => typed::<DoubleType>(column, b),
+            Values::Text(b) => typed::<ByteArrayType>(column, b),
+        }
     }
 
     fn clear(&mut self) {
@@ -426,6 +418,11 @@ mod tests {
         SerializedFileReader::new(out).unwrap()
     }
 
+    fn rows(reader: &SerializedFileReader<std::fs::File>) -> Vec<parquet::record::Row> {
+        let rows = reader.get_row_iter(None).unwrap();
+        rows.map(|r| r.unwrap()).collect()
+    }
+
     #[test]
     fn columns_are_typed_nullable_and_split_into_row_groups() {
         let events: Vec<Value> = (0..7)
@@ -478,11 +475,7 @@ mod tests {
                 "group.skin_tone BYTE_ARRAY Some(String) true",
             ]
         );
-        let rows: Vec<_> = reader
-            .get_row_iter(None)
-            .unwrap()
-            .map(|r| r.unwrap())
-            .collect();
+        let rows = rows(&reader);
         assert_eq!(rows.len(), 7);
         let fields: Vec<(&String, &Field)> = rows[2].get_column_iter().collect();
         assert_eq!(fields[0].1, &Field::Str("e2".into()));
@@ -511,12 +504,7 @@ mod tests {
             (layout.decision, layout.ground_truth),
             (ValueKind::Text, ValueKind::Text)
         );
-        let reader = write(&events, 10);
-        let rows: Vec<_> = reader
-            .get_row_iter(None)
-            .unwrap()
-            .map(|r| r.unwrap())
-            .collect();
+        let rows = rows(&write(&events, 10));
         let decision =
             |row: usize, at: usize| rows[row].get_column_iter().nth(at).unwrap().1.clone();
         assert_eq!(decision(0, 3), Field::Str("approve".into()));
