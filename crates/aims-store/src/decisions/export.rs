@@ -30,7 +30,7 @@ const PAGE: u64 = 5_000;
 
 /// A Parquet row group is written once it holds this many rows or about this many bytes,
 /// whichever comes first: the writer holds one row group in memory.
-pub const ROW_GROUP_ROWS: usize = 100_000;
+const ROW_GROUP_ROWS: usize = 100_000;
 const ROW_GROUP_BYTES: usize = 64 << 20;
 
 /// The file formats of a decision export.
