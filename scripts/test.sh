@@ -41,7 +41,7 @@ cargo run --quiet -p aims -- export openapi --output "$openapi"
 echo "== property-based API testing (schemathesis)"
 scripts/fuzz-api.sh "${CARGO_TARGET_DIR:-target}/debug/aims" "$venv/bin/schemathesis" 25 | tail -n 25
 
-echo "== metric exactness against Fairlearn and scikit-learn"
+echo "== metric exactness (Fairlearn, scikit-learn, SciPy), Parquet files (pyarrow), OSCAL (trestle)"
 AIMS_BIN="${CARGO_TARGET_DIR:-target}/debug/aims" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/python
 
 echo "== tests"

@@ -4,96 +4,22 @@ Every measure must equal the reference computation to 1e-9 relative: bin edges
 (numpy.quantile), PSI, scipy.stats.ks_2samp (statistic and p-value, on both the exact
 and the asymptotic path), scipy.stats.wasserstein_distance, scipy.spatial.distance.
 jensenshannon (base 2) and scipy.stats.chi2_contingency (no correction). AIMS_BIN names
-the aims binary.
+the aims binary; the reference computations are in reference.py.
 """
-
-import json
-import math
-import os
-import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.spatial.distance import jensenshannon
-from scipy.stats import chi2_contingency, ks_2samp, wasserstein_distance
 
-AIMS = os.environ.get("AIMS_BIN", "target/debug/aims")
-BINS = 10
-FLOOR = 1e-4
-
-
-def run_aims(reference, current, *extra):
-    out = subprocess.run(
-        [AIMS, "eval", "drift", "--reference", str(reference), "--current", str(current), "--format", "json", *extra],
-        capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
-
-
-def close(ours, theirs, what):
-    assert ours is not None, what
-    assert math.isclose(ours, theirs, rel_tol=1e-9, abs_tol=1e-12), f"{what}: aims {ours!r}, reference {theirs!r}"
-
-
-def write(df, path):
-    # Floats are written with their shortest round-trip form, so aims reads the same doubles.
-    df.to_csv(path, index=False, na_rep="")
-    return path
-
-
-def psi(p, q, floor=FLOOR):
-    p, q = np.maximum(p, floor), np.maximum(q, floor)
-    return float(np.sum((q - p) * np.log(q / p)))
-
-
-def check_numeric(column, ref, cur, bins=BINS):
-    ref = ref[~np.isnan(ref)]
-    cur = cur[~np.isnan(cur)]
-    name = column["name"]
-    assert column["kind"] == "numeric", name
-    assert column["reference_count"] == len(ref) and column["current_count"] == len(cur), name
-    edges = np.quantile(ref, np.arange(bins + 1) / bins)
-    for i, (ours, theirs) in enumerate(zip(column["histogram"]["edges"], edges)):
-        close(ours, theirs, f"{name} edge {i}")
-    ref_counts = np.bincount(np.searchsorted(edges[1:-1], ref, side="right"), minlength=bins)
-    cur_counts = np.bincount(np.searchsorted(edges[1:-1], cur, side="right"), minlength=bins)
-    ref_shares, cur_shares = ref_counts / ref_counts.sum(), cur_counts / cur_counts.sum()
-    for i in range(bins):
-        close(column["histogram"]["reference"][i], ref_shares[i], f"{name} reference share {i}")
-        close(column["histogram"]["current"][i], cur_shares[i], f"{name} current share {i}")
-    close(column["psi"], psi(ref_shares, cur_shares), f"{name} psi")
-    ks = ks_2samp(ref, cur)
-    close(column["ks_statistic"], ks.statistic, f"{name} ks statistic")
-    close(column["ks_pvalue"], ks.pvalue, f"{name} ks p-value")
-    w = wasserstein_distance(ref, cur)
-    close(column["wasserstein"], w, f"{name} wasserstein")
-    if np.std(ref) > 0:
-        close(column["wasserstein_normed"], w / np.std(ref), f"{name} wasserstein normed")
-    close(column["js_distance"], jensenshannon(ref_counts, cur_counts, base=2), f"{name} js")
-    return ks
-
-
-def check_categorical(column, ref, cur):
-    ref = ref[~pd.isna(ref)]
-    cur = cur[~pd.isna(cur)]
-    name = column["name"]
-    assert column["kind"] == "categorical", name
-    categories = sorted(set(ref) | set(cur))
-    assert column["histogram"]["categories"] == categories, name
-    rc = np.array([np.sum(ref == c) for c in categories])
-    cc = np.array([np.sum(cur == c) for c in categories])
-    close(column["psi"], psi(rc / rc.sum(), cc / cc.sum()), f"{name} psi")
-    close(column["js_distance"], jensenshannon(rc, cc, base=2), f"{name} js")
-    statistic, pvalue, dof, _ = chi2_contingency(np.array([rc, cc]), correction=False)
-    close(column["chi2_statistic"], statistic, f"{name} chi2")
-    close(column["chi2_pvalue"], pvalue, f"{name} chi2 p-value")
-    assert column["chi2_dof"] == dof, name
-
-
-def with_missing(rng, values, share):
-    values = values.astype(float)
-    values[rng.random(len(values)) < share] = np.nan
-    return values
+from reference import (
+    check_categorical,
+    check_numeric,
+    close,
+    psi,
+    run_drift as run_aims,
+    with_missing,
+    write_csv as write,
+)
 
 
 @pytest.fixture(scope="module")

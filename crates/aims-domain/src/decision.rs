@@ -381,20 +381,100 @@ pub const CSV_COLUMNS: &[&str] = &[
     "input_hash",
 ];
 
+/// The JSON type shared by every value of a column whose values may be text, numbers or
+/// booleans (`decision`, `ground_truth`): a typed export gives the column that type, and
+/// falls back to text when the values differ in type.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ValueKind {
+    /// No value seen (an empty window, or no ground truth yet).
+    #[default]
+    Absent,
+    Bool,
+    /// Whole numbers that fit in 64 bits. Stored events hold a whole number without a
+    /// fraction, so `1.0` sent by a caller counts here.
+    Integer,
+    /// Numbers with a fraction.
+    Float,
+    /// Text, or values of different types: each as its text in the CSV export.
+    Text,
+}
+
+impl ValueKind {
+    /// The kind of one value; `None` for a null.
+    pub fn of(value: &Value) -> Option<ValueKind> {
+        Some(match value {
+            Value::Null => return None,
+            Value::Bool(_) => ValueKind::Bool,
+            Value::Number(n) if n.is_i64() => ValueKind::Integer,
+            Value::Number(n) if n.is_f64() => ValueKind::Float,
+            _ => ValueKind::Text,
+        })
+    }
+
+    /// The kind of a column that holds values of both kinds.
+    pub fn merge(self, other: ValueKind) -> ValueKind {
+        match (self, other) {
+            (ValueKind::Absent, kind) | (kind, ValueKind::Absent) => kind,
+            (a, b) if a == b => a,
+            _ => ValueKind::Text,
+        }
+    }
+}
+
+/// What a decision export's columns are, found in a first pass over the events: the group
+/// attributes (a column each, sorted by name) and the kinds of the open-typed columns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportLayout {
+    pub groups: std::collections::BTreeSet<String>,
+    pub decision: ValueKind,
+    pub ground_truth: ValueKind,
+}
+
+impl ExportLayout {
+    /// Takes one event's stored state into account.
+    pub fn observe(&mut self, state: &Value) {
+        if let Some(map) = state.get("groups").and_then(Value::as_object) {
+            self.groups.extend(map.keys().cloned());
+        }
+        let kind = |name: &str| state.get(name).and_then(ValueKind::of);
+        if let Some(kind) = kind("decision") {
+            self.decision = self.decision.merge(kind);
+        }
+        if let Some(kind) = kind("ground_truth") {
+            self.ground_truth = self.ground_truth.merge(kind);
+        }
+    }
+
+    /// The group attribute names, in column order.
+    pub fn group_names(&self) -> Vec<String> {
+        self.groups.iter().cloned().collect()
+    }
+}
+
 /// The header line of a decision export (with its line break).
 pub fn csv_header(groups: &[String]) -> String {
     let mut fields: Vec<String> = CSV_COLUMNS.iter().map(|c| csv_field(c)).collect();
-    fields.extend(groups.iter().map(|g| csv_field(&format!("group.{g}"))));
+    fields.extend(groups.iter().map(|g| csv_field(&group_column(g))));
     fields.join(",") + "\n"
+}
+
+/// The export column of a group attribute.
+pub fn group_column(name: &str) -> String {
+    format!("group.{name}")
+}
+
+/// A value as the text a decision export holds for it; `None` for an absent value.
+pub fn cell_text(value: Option<&Value>) -> Option<String> {
+    match value {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => Some(other.to_string()),
+    }
 }
 
 /// One event as a line of a decision export (RFC 4180 quoting; absent values empty).
 pub fn csv_row(state: &Value, groups: &[String]) -> String {
-    let cell = |value: Option<&Value>| match value {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => csv_field(s),
-        Some(other) => csv_field(&other.to_string()),
-    };
+    let cell = |value: Option<&Value>| cell_text(value).map_or_else(String::new, |t| csv_field(&t));
     let mut fields: Vec<String> = CSV_COLUMNS.iter().map(|c| cell(state.get(*c))).collect();
     fields.extend(
         groups
@@ -461,6 +541,26 @@ mod tests {
             csv_row(&state, &groups),
             "\"a,1\",2026-03-01T09:00:00.000000Z,,\"say \"\"hi\"\"\",0.5,,false,,,V,\n"
         );
+    }
+
+    #[test]
+    fn an_export_layout_finds_groups_and_the_common_type_of_open_columns() {
+        let mut layout = ExportLayout::default();
+        layout.observe(&json!({"decision": true, "ground_truth": 1, "groups": {"b": "x"}}));
+        layout.observe(&json!({"decision": false, "groups": {"a": "y"}}));
+        assert_eq!(layout.group_names(), ["a", "b"]);
+        assert_eq!(
+            (layout.decision, layout.ground_truth),
+            (ValueKind::Bool, ValueKind::Integer)
+        );
+        layout.observe(&json!({"decision": "maybe", "ground_truth": 0.5}));
+        assert_eq!(
+            (layout.decision, layout.ground_truth),
+            (ValueKind::Text, ValueKind::Text),
+            "values of different types are text"
+        );
+        assert_eq!(ValueKind::of(&json!(null)), None);
+        assert_eq!(ValueKind::of(&json!(u64::MAX)), Some(ValueKind::Text));
     }
 
     #[test]

@@ -1106,7 +1106,7 @@ async fn the_ledger_lists_entries_and_signs_its_tree_head() {
 }
 
 #[tokio::test]
-async fn decision_batches_are_all_or_nothing_and_come_back_as_pages_and_csv() {
+async fn decision_batches_are_all_or_nothing_and_come_back_as_pages_csv_and_parquet() {
     let (servers, _pg) = servers(ServerConfig::default()).await;
     for s in &servers {
         let token = s.token(Role::Contributor).await;
@@ -1234,15 +1234,15 @@ async fn decision_batches_are_all_or_nothing_and_come_back_as_pages_and_csv() {
         let (status, _) = call(s, Method::GET, &format!("{base}?from=later"), t, None).await;
         assert_eq!(status, 400);
 
-        let csv = s
-            .request(
+        let export = |format: &str| {
+            s.request(
                 Method::GET,
-                &format!("{base}/export?to=2026-03-01T10:00:06Z"),
+                &format!("{base}/export?to=2026-03-01T10:00:06Z{format}"),
             )
             .bearer_auth(&token)
             .send()
-            .await
-            .unwrap();
+        };
+        let csv = export("").await.unwrap();
         assert_eq!(csv.status(), 200);
         assert!(
             csv.headers()["content-type"]
@@ -1260,6 +1260,35 @@ async fn decision_batches_are_all_or_nothing_and_come_back_as_pages_and_csv() {
         assert!(
             lines[2].starts_with("e2,") && lines[2].contains(",person,false,"),
             "{text}"
+        );
+
+        // The same window as Parquet; any other format is refused by name.
+        let parquet = export("&format=parquet").await.unwrap();
+        assert_eq!(parquet.status(), 200);
+        assert_eq!(
+            parquet.headers()["content-type"],
+            "application/vnd.apache.parquet"
+        );
+        assert!(
+            parquet.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .ends_with(".parquet\""),
+        );
+        let bytes = parquet.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"));
+        let (status, error) = call(
+            s,
+            Method::GET,
+            &format!("{base}/export?format=xlsx"),
+            t,
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, &error["fields"][0]["field"]),
+            (400, &json!("format")),
+            "{error}"
         );
 
         // The system's page counts its events and links the download.

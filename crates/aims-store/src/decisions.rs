@@ -15,6 +15,9 @@ use crate::ledger::{self, hash_state};
 use crate::schema::{ColType, Column};
 use crate::{Actor, Store, rows};
 
+mod export;
+pub use export::ExportFormat;
+
 /// Rows per INSERT statement: 13 values each stays well under both engines' limits on
 /// bound parameters, and few statements per batch keep the per-statement cost low.
 const ROWS_PER_INSERT: usize = 500;
@@ -194,53 +197,10 @@ impl Store {
         window: Window,
         after: Option<(DateTime<Utc>, i64)>,
         limit: u64,
-    ) -> Result<(Vec<Value>, Option<(DateTime<Utc>, i64)>)> {
+    ) -> Result<Page> {
         let mut tx = self.pool.snapshot().await?;
         check_system(&mut tx, organisation_id, system_id).await?;
-        let mut stmt = rows::select("decisions", &STATE_COLUMNS);
-        stmt.and_where(col("system_id").eq(system_id.to_string()))
-            .and_where(col("action").eq("create"));
-        window_conditions(&mut stmt, window);
-        if let Some((at, seq)) = after {
-            stmt.and_where(
-                col("occurred_at")
-                    .gt(at)
-                    .or(col("occurred_at").eq(at).and(col("seq").gt(seq))),
-            );
-        }
-        stmt.order_by("occurred_at", Order::Asc)
-            .order_by("seq", Order::Asc)
-            .limit(limit);
-        let page = tx.fetch(&stmt, &STATE_COLUMNS).await?;
-        let next = page.last().and_then(|row| {
-            let at = row["occurred_at"].as_str()?;
-            let at = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
-            Some((at, row["seq"].as_i64()?))
-        });
-        let mut states: Vec<Value> = Vec::with_capacity(page.len());
-        let mut position: std::collections::HashMap<String, usize> =
-            std::collections::HashMap::with_capacity(page.len());
-        for mut row in page {
-            let id = row["event_id"].as_str().unwrap_or_default().to_owned();
-            position.insert(id, states.len());
-            states.push(row.remove("state").unwrap_or(Value::Null));
-        }
-        // Ground truth given later lives in update entries: the last one wins.
-        let ids: Vec<String> = position.keys().cloned().collect();
-        for chunk in ids.chunks(ROWS_PER_INSERT) {
-            let mut updates = rows::select("decisions", &STATE_COLUMNS);
-            updates
-                .and_where(col("system_id").eq(system_id.to_string()))
-                .and_where(col("action").eq("update"))
-                .and_where(col("event_id").is_in(chunk.iter().cloned()))
-                .order_by("seq", Order::Asc);
-            for mut row in tx.fetch(&updates, &STATE_COLUMNS).await? {
-                if let Some(&at) = row["event_id"].as_str().and_then(|id| position.get(id)) {
-                    states[at] = row.remove("state").unwrap_or(Value::Null);
-                }
-            }
-        }
-        Ok((states, next))
+        page(&mut tx, system_id, window, after, limit).await
     }
 
     /// How many events a system has in a window.
@@ -262,55 +222,61 @@ impl Store {
     }
 }
 
-impl Store {
-    /// Writes a window of a system's events as CSV (docs: `aims export decisions`): a
-    /// first pass finds the group attributes, the second writes the rows, a page at a time.
-    pub async fn export_decisions_csv(
-        &self,
-        organisation_id: Uuid,
-        system_id: Uuid,
-        window: Window,
-        out: &mut impl std::io::Write,
-    ) -> Result<u64> {
-        use aims_domain::decision::{csv_header, csv_row};
-        const PAGE: u64 = 5_000;
-        let io = |e: std::io::Error| StoreError::Import(format!("cannot write the export: {e}"));
-        let mut groups = std::collections::BTreeSet::new();
-        let mut after = None;
-        loop {
-            let (page, next) = self
-                .decisions_page(organisation_id, system_id, window, after, PAGE)
-                .await?;
-            for event in &page {
-                if let Some(map) = event.get("groups").and_then(Value::as_object) {
-                    groups.extend(map.keys().cloned());
-                }
-            }
-            if (page.len() as u64) < PAGE {
-                break;
-            }
-            after = next;
-        }
-        let groups: Vec<String> = groups.into_iter().collect();
-        out.write_all(csv_header(&groups).as_bytes()).map_err(io)?;
-        let mut rows = 0;
-        let mut after = None;
-        loop {
-            let (page, next) = self
-                .decisions_page(organisation_id, system_id, window, after, PAGE)
-                .await?;
-            for event in &page {
-                out.write_all(csv_row(event, &groups).as_bytes())
-                    .map_err(io)?;
-            }
-            rows += page.len() as u64;
-            if (page.len() as u64) < PAGE {
-                break;
-            }
-            after = next;
-        }
-        Ok(rows)
+/// A page of events and the key of its last one.
+pub type Page = (Vec<Value>, Option<(DateTime<Utc>, i64)>);
+
+/// A page of [`Store::decisions_page`], read in the transaction given.
+async fn page(
+    tx: &mut Tx,
+    system_id: Uuid,
+    window: Window,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: u64,
+) -> Result<Page> {
+    let mut stmt = rows::select("decisions", &STATE_COLUMNS);
+    stmt.and_where(col("system_id").eq(system_id.to_string()))
+        .and_where(col("action").eq("create"));
+    window_conditions(&mut stmt, window);
+    if let Some((at, seq)) = after {
+        stmt.and_where(
+            col("occurred_at")
+                .gt(at)
+                .or(col("occurred_at").eq(at).and(col("seq").gt(seq))),
+        );
     }
+    stmt.order_by("occurred_at", Order::Asc)
+        .order_by("seq", Order::Asc)
+        .limit(limit);
+    let page = tx.fetch(&stmt, &STATE_COLUMNS).await?;
+    let next = page.last().and_then(|row| {
+        let at = row["occurred_at"].as_str()?;
+        let at = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
+        Some((at, row["seq"].as_i64()?))
+    });
+    let mut states: Vec<Value> = Vec::with_capacity(page.len());
+    let mut position: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::with_capacity(page.len());
+    for mut row in page {
+        let id = row["event_id"].as_str().unwrap_or_default().to_owned();
+        position.insert(id, states.len());
+        states.push(row.remove("state").unwrap_or(Value::Null));
+    }
+    // Ground truth given later lives in update entries: the last one wins.
+    let ids: Vec<String> = position.keys().cloned().collect();
+    for chunk in ids.chunks(ROWS_PER_INSERT) {
+        let mut updates = rows::select("decisions", &STATE_COLUMNS);
+        updates
+            .and_where(col("system_id").eq(system_id.to_string()))
+            .and_where(col("action").eq("update"))
+            .and_where(col("event_id").is_in(chunk.iter().cloned()))
+            .order_by("seq", Order::Asc);
+        for mut row in tx.fetch(&updates, &STATE_COLUMNS).await? {
+            if let Some(&at) = row["event_id"].as_str().and_then(|id| position.get(id)) {
+                states[at] = row.remove("state").unwrap_or(Value::Null);
+            }
+        }
+    }
+    Ok((states, next))
 }
 
 /// The canonical JSON text of a state (RFC 8785) and its hash.

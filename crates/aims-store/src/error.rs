@@ -35,6 +35,10 @@ pub enum StoreError {
     #[error("{0}")]
     Import(String),
 
+    /// An export could not be written; the message says what failed.
+    #[error("{0}")]
+    Export(String),
+
     #[error("migration {version} ({name}) {problem}")]
     Migration {
         version: i64,

@@ -7,7 +7,7 @@ use engines::tamper;
 
 use aims_domain::decision::{BatchFormat, parse_batch};
 use aims_domain::inventory::{SystemFields, parse_new};
-use aims_store::decisions::Window;
+use aims_store::decisions::{ExportFormat, Window};
 use aims_store::{Actor, Problem, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -222,5 +222,135 @@ async fn a_move_carries_decision_logs_and_their_chains() {
             .unwrap();
         assert_eq!(appended.first_seq, 3);
         assert!(target.verify_ledger(Vec::new()).await.unwrap().ok);
+    }
+}
+
+/// A Parquet value as the JSON of the stored event it came from.
+fn parquet_json(field: &parquet::record::Field) -> Value {
+    use parquet::record::Field;
+    match field {
+        Field::Null => Value::Null,
+        Field::Bool(b) => json!(b),
+        Field::Long(n) => json!(n),
+        Field::Double(d) => json!(d),
+        Field::Str(s) => json!(s),
+        Field::TimestampMicros(micros) => json!(
+            DateTime::from_timestamp_micros(*micros)
+                .unwrap()
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        ),
+        other => panic!("unexpected Parquet value {other:?}"),
+    }
+}
+
+/// Equal as JSON, numbers by value: a stored `1` is the double `1.0` in a DOUBLE column.
+fn same(a: &Value, b: &Value) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+#[tokio::test]
+async fn csv_and_parquet_exports_hold_the_same_events() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+
+    let engines = engines::open_all().await;
+    for (engine, store) in &engines.stores {
+        let (org, sys) = system(store).await;
+        let batch: Vec<Value> = (0..30)
+            .map(|i| {
+                let tone = ["I", "V, \"dark\"", "Ⅵ"][i % 3];
+                let mut event = json!({
+                    "id": format!("e{i:02}"),
+                    "time": format!("2026-03-01T10:{i:02}:00.{:06}Z", i * 37),
+                    "decision": i % 3 == 0,
+                    "groups": {"skin_tone": tone},
+                    "human_override": i == 7,
+                });
+                if i % 4 != 0 {
+                    event["score"] = json!(i as f64 / 8.0);
+                    event["ground_truth"] = json!(i % 2);
+                }
+                if i % 5 == 0 {
+                    event["groups"]["region"] = json!("north");
+                    event["model_version"] = json!("3.1");
+                    event["input_ref"] = json!(format!("s3://frames/{i}.jpg"));
+                }
+                event
+            })
+            .collect();
+        store
+            .append_decisions(&actor(), org, sys, &events(Value::Array(batch)))
+            .await
+            .unwrap();
+        store
+            .set_ground_truth(&actor(), org, sys, "e04", json!(1))
+            .await
+            .unwrap();
+        let window = Window {
+            from: Some(at("2026-03-01T10:02:00Z")),
+            to: Some(at("2026-03-01T10:27:00Z")),
+        };
+        let (expected, _) = store
+            .decisions_page(org, sys, window, None, 1000)
+            .await
+            .unwrap();
+        assert_eq!(expected.len(), 25, "{engine}");
+
+        let mut csv = Vec::new();
+        let csv_rows = store
+            .export_decisions(org, sys, window, ExportFormat::Csv, &mut csv)
+            .await
+            .unwrap();
+        let mut file = tempfile::tempfile().unwrap();
+        let parquet_rows = store
+            .export_decisions(org, sys, window, ExportFormat::Parquet, &mut file)
+            .await
+            .unwrap();
+        assert_eq!((csv_rows, parquet_rows), (25, 25), "{engine}");
+        let csv = String::from_utf8(csv).unwrap();
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+
+        let reader = SerializedFileReader::new(file).unwrap();
+        let columns: Vec<String> = reader
+            .metadata()
+            .file_metadata()
+            .schema_descr()
+            .columns()
+            .iter()
+            .map(|c| c.name().to_owned())
+            .collect();
+        assert_eq!(columns, header, "{engine}: the CSV's columns, in its order");
+        let rows: Vec<_> = reader
+            .get_row_iter(None)
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(rows.len(), 25);
+        for (row, event) in rows.iter().zip(&expected) {
+            for (name, field) in row.get_column_iter() {
+                let want = match name.strip_prefix("group.") {
+                    Some(group) => event["groups"].get(group),
+                    None => event.get(name.as_str()),
+                }
+                .cloned()
+                .unwrap_or(Value::Null);
+                let got = parquet_json(field);
+                assert!(
+                    same(&got, &want),
+                    "{engine}: {name} of {}: {got} != {want}",
+                    event["id"]
+                );
+            }
+        }
+        let e04 = rows.iter().position(|r| {
+            r.get_column_iter().next().unwrap().1 == &parquet::record::Field::Str("e04".into())
+        });
+        assert_eq!(
+            rows[e04.unwrap()].get_column_iter().nth(5).unwrap().1,
+            &parquet::record::Field::Long(1),
+            "{engine}: ground truth given later"
+        );
     }
 }

@@ -159,6 +159,8 @@ pub enum SoaFormat {
 pub enum DecisionFormat {
     /// Comma-separated, a header row, one `group.<name>` column per group attribute.
     Csv,
+    /// Parquet (zstd) with the same columns, typed: a UTC timestamp, doubles, booleans.
+    Parquet,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

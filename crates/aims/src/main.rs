@@ -49,7 +49,8 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(err) => return report(&anyhow::Error::from(err)),
     };
-    match runtime.block_on(commands::run(cli.command, settings)) {
+    let database_flag = cli.database.is_some();
+    match runtime.block_on(commands::run(cli.command, settings, database_flag)) {
         Ok(code) => code,
         Err(err) => report(&err),
     }

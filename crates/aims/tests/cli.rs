@@ -15,6 +15,7 @@ fn aims(dir: &Path) -> Command {
         .current_dir(dir)
         .env_remove("AIMS_DATABASE_URL")
         .env_remove("AIMS_CONFIG")
+        .env_remove("AIMS_TOKEN")
         .env("AIMS_ADMIN_PASSWORD", PASSWORD)
         .env("AIMS_LOG", "warn");
     command
@@ -104,6 +105,23 @@ async fn signed_in_with_csrf(base: &str) -> (reqwest::Client, String) {
     let session: Value = response.json().await.unwrap();
     let csrf = session["csrf_token"].as_str().unwrap().to_owned();
     (client, csrf)
+}
+
+/// Sends a request with a JSON body and reads the JSON answer.
+async fn send_json(request: reqwest::RequestBuilder, body: Value) -> Value {
+    let response = request.json(&body).send().await.expect("request");
+    response.json().await.expect("json")
+}
+
+/// Signs in as the admin and creates an API token; returns the signed-in client and the token.
+async fn api_token(base: &str) -> (reqwest::Client, String) {
+    let (client, csrf) = signed_in_with_csrf(base).await;
+    let tokens = client
+        .post(format!("{base}/api/v1/tokens"))
+        .header("x-csrf-token", csrf);
+    let created = send_json(tokens, json!({"name": "ingest"})).await;
+    let token = created["token"].as_str().unwrap().to_owned();
+    (client, token)
 }
 
 fn names(page: &Value) -> Vec<String> {
@@ -735,24 +753,30 @@ fn help_is_pinned_and_usage_errors_exit_2() {
     assert_eq!(wrong.status.code(), Some(2));
 }
 
+/// A person detector's outcomes: it misses one of two dark-skinned people.
+const DETECTOR_CSV: &str =
+    "label,prediction,skin_tone\n1,1,light\n1,1,light\n0,0,light\n1,0,dark\n1,1,dark\n0,1,dark\n";
+
+/// `aims eval fairness` on `detector.csv` in the current folder, before the sensitive columns.
+const FAIRNESS_ON_DETECTOR: [&str; 10] = [
+    "eval",
+    "fairness",
+    "--input",
+    "detector.csv",
+    "--label",
+    "label",
+    "--prediction",
+    "prediction",
+    "--min-group-size",
+    "1",
+];
+
 #[test]
 fn eval_fairness_reports_groups_and_names_bad_input() {
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("detector.csv");
-    std::fs::write(&csv, "label,prediction,skin_tone\n1,1,light\n1,1,light\n0,0,light\n1,0,dark\n1,1,dark\n0,1,dark\n").unwrap();
+    std::fs::write(dir.path().join("detector.csv"), DETECTOR_CSV).unwrap();
     let run = |extra: &[&str]| {
-        let mut args = vec![
-            "eval",
-            "fairness",
-            "--input",
-            "detector.csv",
-            "--label",
-            "label",
-            "--prediction",
-            "prediction",
-            "--min-group-size",
-            "1",
-        ];
+        let mut args = FAIRNESS_ON_DETECTOR.to_vec();
         args.extend_from_slice(extra);
         aims(dir.path()).args(&args).output().unwrap()
     };
@@ -896,18 +920,7 @@ fn eval_drift_reports_columns_and_names_bad_input() {
 async fn acknowledged_decision_batches_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = serve(dir.path(), &["--demo"]);
-    let (client, csrf) = signed_in_with_csrf(&server.base).await;
-    let created: Value = client
-        .post(format!("{}/api/v1/tokens", server.base))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"name": "ingest"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = created["token"].as_str().unwrap().to_owned();
+    let (client, token) = api_token(&server.base).await;
     let systems = get(&client, format!("{}/api/v1/systems?limit=100", server.base)).await;
     let detector = systems["items"]
         .as_array()
@@ -1103,4 +1116,169 @@ fn serve_refuses_a_library_folder_that_does_not_load() {
         stderr.contains("lib/frameworks/broken.yaml:16: nodes[1].kind: unknown kind `rule`"),
         "{stderr}"
     );
+}
+
+#[tokio::test]
+async fn eval_keeps_its_result_on_a_server_with_a_token() {
+    use sha2::Digest;
+
+    let dir = tempfile::tempdir().unwrap();
+    let init = aims(dir.path()).arg("init").output().unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let server = serve(dir.path(), &[]);
+    let (client, token) = api_token(&server.base).await;
+    let systems = client
+        .post(format!("{}/api/v1/systems", server.base))
+        .bearer_auth(&token);
+    let system = send_json(systems, json!({"name": "Person detector"})).await;
+    let system = system["id"].as_str().unwrap().to_owned();
+
+    // The pipeline's folder has no database, and the command line makes none.
+    let pipeline = tempfile::tempdir().unwrap();
+    std::fs::write(pipeline.path().join("detector.csv"), DETECTOR_CSV).unwrap();
+    let reference: String =
+        "income\n".to_owned() + &(0..200).map(|i| format!("{i}\n")).collect::<String>();
+    let current: String = "income\n".to_owned()
+        + &(0..150)
+            .map(|i| format!("{}\n", i + 120))
+            .collect::<String>();
+    std::fs::write(pipeline.path().join("ref.csv"), reference).unwrap();
+    std::fs::write(pipeline.path().join("cur.csv"), current).unwrap();
+    fn keep_on<'a>(system: &'a str, url: &'a str) -> Vec<&'a str> {
+        let mut args = FAIRNESS_ON_DETECTOR.to_vec();
+        args.extend(["--sensitive", "skin_tone", "--format", "json"]);
+        args.extend(["--system", system, "--server", url]);
+        args
+    }
+    let fairness = keep_on(&system, &server.base);
+    let run = |args: &[&str], env_token: Option<&str>| {
+        let mut command = aims(pipeline.path());
+        command.args(args);
+        if let Some(env_token) = env_token {
+            command.env("AIMS_TOKEN", env_token);
+        }
+        let output = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(
+            !stderr.contains(&token),
+            "the token is never printed: {stderr}"
+        );
+        (output.status.code(), stderr)
+    };
+
+    let (code, stderr) = run(&fairness, Some(&token));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!("of AI system {system} on {}", server.base)),
+        "{stderr}"
+    );
+    assert!(
+        !pipeline.path().join("aims-data").exists(),
+        "no local database"
+    );
+
+    // Drift with --fail-on: kept on the server first, then exit 1; the token from --token.
+    let drift = [
+        "eval",
+        "drift",
+        "--reference",
+        "ref.csv",
+        "--current",
+        "cur.csv",
+        "--fail-on",
+        "alarm",
+        "--system",
+        &system,
+        "--server",
+        &server.base,
+        "--token",
+        &token,
+    ];
+    let (code, stderr) = run(&drift, None);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("kept as evaluation") && stderr.contains("--fail-on"),
+        "{stderr}"
+    );
+
+    let evaluations_url = format!("{}/api/v1/systems/{system}/evaluations", server.base);
+    let evaluations = get(&client, evaluations_url.clone()).await;
+    assert_eq!(evaluations["total"], 2, "{evaluations}");
+    let kept = |kind: &str| {
+        evaluations["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == kind)
+            .unwrap_or_else(|| panic!("a {kind} evaluation: {evaluations}"))
+            .clone()
+    };
+    let fairness_kept = kept("fairness");
+    let digest = sha2::Sha256::digest(DETECTOR_CSV.as_bytes());
+    let sha256: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(fairness_kept["inputs"][0]["sha256"], sha256.as_str());
+    assert_eq!(fairness_kept["inputs"][0]["bytes"], DETECTOR_CSV.len());
+    assert_eq!(
+        fairness_kept["parameters"],
+        json!({"label": "label", "prediction": "prediction", "score": null,
+               "sensitive": ["skin_tone"], "positive_label": null, "min_group_size": 1,
+               "delimiter": ","})
+    );
+    assert_eq!(fairness_kept["result"]["rows"], 6);
+    assert!(
+        fairness_kept["tool_version"]
+            .as_str()
+            .unwrap()
+            .starts_with("aims ")
+    );
+    let drift_kept = kept("drift");
+    assert_eq!(drift_kept["verdict"], "alarm");
+    assert_eq!(drift_kept["inputs"].as_array().unwrap().len(), 2);
+    assert_eq!(drift_kept["parameters"]["bins"], 10);
+
+    // Refusals: one line each, exit 2, nothing kept.
+    let refused = |args: &[&str], env_token: Option<&str>, expected: &str| {
+        let (code, stderr) = run(args, env_token);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    };
+    refused(
+        &fairness,
+        Some("aims_not_a_token_of_this_server"),
+        "answered 401 Unauthorized: sign in, or send an API token",
+    );
+    refused(&fairness, None, "--server needs an API token");
+    let with_database = [&fairness[..], &["--database", "sqlite://elsewhere.db"]].concat();
+    refused(
+        &with_database,
+        Some(&token),
+        "--server and --database exclude each other",
+    );
+    assert!(!pipeline.path().join("elsewhere.db").exists());
+    let closed = format!("http://127.0.0.1:{}", aims_testkit::free_port());
+    refused(
+        &keep_on(&system, &closed),
+        Some(&token),
+        &format!("cannot reach the aims server at {closed}"),
+    );
+    refused(
+        &keep_on(&system, "aims.example.com"),
+        Some(&token),
+        "--server: `aims.example.com` is not an http:// or https:// URL",
+    );
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    refused(
+        &keep_on(unknown, &server.base),
+        Some(&token),
+        &format!("answered 404 Not Found: AI system {unknown} was not found"),
+    );
+
+    let after = get(&client, evaluations_url).await;
+    assert_eq!(after["total"], 2, "refused runs keep nothing");
 }

@@ -307,7 +307,7 @@ async fn verify_exits_1_naming_what_was_tampered_with() {
 }
 
 #[tokio::test]
-async fn decision_events_export_as_csv_that_eval_fairness_reads() {
+async fn decision_events_export_as_csv_and_parquet_that_eval_fairness_reads_alike() {
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(code(&aims(dir.path(), &["init"])), 0);
     let store = Store::open(&url(dir.path())).await.unwrap();
@@ -321,8 +321,8 @@ async fn decision_events_export_as_csv_that_eval_fairness_reads() {
     let events: Vec<Value> = (0..40)
         .map(|i| {
             json!({"id": format!("e{i}"), "time": format!("2026-03-01T10:00:{i:02}Z"),
-                   "decision": i % 3 == 0, "ground_truth": i % 2 == 0,
-                   "groups": {"skin_tone": if i < 20 { "light" } else { "dark" }}})
+                   "decision": i % 3 == 0, "ground_truth": i % 2 == 0, "score": (i % 7) as f64 / 6.0,
+                   "groups": {"skin_tone": if i < 20 { "light" } else { "dark, \"V\"" }}})
         })
         .collect();
     let parsed = aims_domain::decision::parse_batch(
@@ -338,49 +338,78 @@ async fn decision_events_export_as_csv_that_eval_fairness_reads() {
     store.close().await;
 
     let system = system.to_string();
-    let out = aims(
-        dir.path(),
-        &[
-            "export",
-            "decisions",
-            "--system",
-            &system,
-            "--to",
-            "2026-03-01T10:00:30Z",
-            "-o",
-            "d.csv",
-        ],
-    );
-    assert_eq!(code(&out), 0, "{}", text(&out));
+    let export = |format: &str, file: &str| {
+        let out = aims(
+            dir.path(),
+            &[
+                "export",
+                "decisions",
+                "--system",
+                &system,
+                "--to",
+                "2026-03-01T10:00:30Z",
+                "--format",
+                format,
+                "-o",
+                file,
+            ],
+        );
+        assert_eq!(code(&out), 0, "{}", text(&out));
+        assert!(
+            text(&out).contains("Exported 30 decision events"),
+            "{}",
+            text(&out)
+        );
+    };
+    export("csv", "d.csv");
+    export("parquet", "d.parquet");
     let csv = std::fs::read_to_string(dir.path().join("d.csv")).unwrap();
     assert_eq!(
         csv.lines().count(),
         31,
         "a header and 30 events before 10:00:30"
     );
-    let out = aims(
-        dir.path(),
-        &[
-            "eval",
-            "fairness",
-            "--input",
-            "d.csv",
-            "--label",
-            "ground_truth",
-            "--prediction",
-            "decision",
-            "--positive-label",
-            "true",
-            "--sensitive",
-            "group.skin_tone",
-            "--format",
-            "json",
-        ],
+    assert!(
+        std::fs::read(dir.path().join("d.parquet"))
+            .unwrap()
+            .starts_with(b"PAR1")
     );
-    assert_eq!(code(&out), 0, "{}", text(&out));
-    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fairness = |file: &str| {
+        let out = aims(
+            dir.path(),
+            &[
+                "eval",
+                "fairness",
+                "--input",
+                file,
+                "--label",
+                "ground_truth",
+                "--prediction",
+                "decision",
+                "--positive-label",
+                "true",
+                "--score",
+                "score",
+                "--sensitive",
+                "group.skin_tone",
+                "--min-group-size",
+                "1",
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(code(&out), 0, "{}", text(&out));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let result = fairness("d.csv");
     assert_eq!(result["rows"], 30);
     assert_eq!(result["groups"].as_array().unwrap().len(), 2);
+    assert!(result["overall"]["roc_auc"].is_f64(), "{result}");
+    assert_eq!(
+        fairness("d.parquet"),
+        result,
+        "the same report from either file"
+    );
 
     for (args, expected) in [
         (
@@ -396,10 +425,18 @@ async fn decision_events_export_as_csv_that_eval_fairness_reads() {
             "AI system 00000000-0000-4000-8000-000000000000 was not found",
         ),
     ] {
-        let mut all = vec!["export", "decisions", "-o", "x.csv"];
-        all.extend(args);
-        let out = aims(dir.path(), &all);
-        assert_eq!(code(&out), 2, "{}", text(&out));
-        assert!(text(&out).contains(expected), "{}", text(&out));
+        for format in ["csv", "parquet"] {
+            let mut all = vec!["export", "decisions", "--format", format, "-o", "x.out"];
+            all.extend(args.iter().copied());
+            let out = aims(dir.path(), &all);
+            assert_eq!(code(&out), 2, "{}", text(&out));
+            assert!(text(&out).contains(expected), "{}", text(&out));
+        }
     }
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("x."))
+        .collect();
+    assert!(left.is_empty(), "a failed export leaves no file: {left:?}");
 }

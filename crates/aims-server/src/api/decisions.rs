@@ -1,8 +1,8 @@
 //! Decision events of an AI system: batches in (JSON array or NDJSON), ground truth later
-//! by event id, and a time window out as JSON pages or CSV.
+//! by event id, and a time window out as JSON pages, CSV or Parquet.
 
 use aims_domain::decision::{AppendedBatch, BatchFormat, parse_batch, parse_ground_truth};
-use aims_store::decisions::Window;
+use aims_store::decisions::{ExportFormat, Window};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Path, Request, State};
@@ -22,6 +22,8 @@ use crate::state::AppState;
 pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
 const DEFAULT_LIMIT: u64 = 100;
 const MAX_LIMIT: u64 = 1_000;
+/// The media type registered for Parquet files.
+pub(crate) const PARQUET: &str = "application/vnd.apache.parquet";
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DecisionList {
@@ -48,6 +50,8 @@ pub struct WindowParams {
     to: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
+    /// Of the export: `csv` (default) or `parquet`.
+    format: Option<String>,
 }
 
 impl WindowParams {
@@ -76,6 +80,18 @@ impl WindowParams {
                     format!("must be a whole number from 1 to {MAX_LIMIT}, got `{v}`"),
                 )),
             },
+        }
+    }
+
+    /// The export's format, its file name extension and media type.
+    fn format(&self) -> Result<(ExportFormat, &'static str, &'static str), ApiError> {
+        match self.format.as_deref().map(str::trim) {
+            None | Some("") | Some("csv") => Ok((ExportFormat::Csv, "csv", super::soa::CSV)),
+            Some("parquet") => Ok((ExportFormat::Parquet, "parquet", PARQUET)),
+            Some(other) => Err(ApiError::validation(
+                "format",
+                format!("must be csv or parquet, got `{other}`"),
+            )),
         }
     }
 
@@ -199,8 +215,9 @@ pub async fn list(
     }))
 }
 
-/// The window as CSV, ready for `aims eval fairness`: one column per group attribute.
-pub async fn export_csv(
+/// The window as CSV or Parquet, ready for `aims eval fairness`: one column per group
+/// attribute.
+pub async fn export(
     State(state): State<AppState>,
     Auth(auth): Auth,
     Path(id): Path<String>,
@@ -208,20 +225,21 @@ pub async fn export_csv(
 ) -> ApiResult<Response> {
     let system_id = parse_id(&id, "id")?;
     let window = params.window()?;
-    let mut text = Vec::new();
+    let (format, extension, media_type) = params.format()?;
+    let mut file = Vec::new();
     state
         .store
-        .export_decisions_csv(auth.organisation_id(), system_id, window, &mut text)
+        .export_decisions(auth.organisation_id(), system_id, window, format, &mut file)
         .await?;
     Ok((
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_TYPE, media_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"decisions-{system_id}.csv\""),
+                format!("attachment; filename=\"decisions-{system_id}.{extension}\""),
             ),
         ],
-        text,
+        file,
     )
         .into_response())
 }

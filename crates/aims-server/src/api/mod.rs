@@ -227,11 +227,12 @@ pub fn routes() -> Vec<ApiRoute> {
             Method::GET,
             "/systems/{id}/decisions/export",
             Some(Read),
-            doc("exportDecisions", "decisions", "The system's decision events in a time window as CSV, one column per group attribute, ready for `aims eval fairness`").ids(&["id"]).download(&["text/csv"]).query(&[
+            doc("exportDecisions", "decisions", "The system's decision events in a time window as CSV or Parquet, one column per group attribute, ready for `aims eval fairness`; Parquet has the same columns typed (a UTC timestamp in microseconds, doubles, booleans, nullable text)").ids(&["id"]).download(&["text/csv", decisions::PARQUET]).query(&[
                 ("from", "Only events at or after this RFC 3339 time"),
                 ("to", "Only events before this RFC 3339 time"),
+                ("format", "`csv` (default) or `parquet`"),
             ]),
-            get(decisions::export_csv),
+            get(decisions::export),
         ),
         route(
             Method::PATCH,

@@ -99,7 +99,10 @@ fn operation(method: &Method, doc: &Doc, authenticated: bool) -> Value {
         })
         .collect();
     for (name, description) in doc.query_params {
-        let schema = query_schema(name);
+        let schema = match *name {
+            "format" => format_schema(doc.download),
+            _ => query_schema(name),
+        };
         parameters.push(json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema}));
     }
     if let Some(kind) = doc.list_of {
@@ -219,10 +222,6 @@ fn query_schema(name: &str) -> Value {
         "offset" => json!({"type": "integer", "minimum": 0, "default": 0}),
         "from" | "to" => json!({"type": "string", "format": "date-time"}),
         "from_version" | "to_version" | "version" => json!({"type": "integer", "minimum": 1}),
-        // Each route's description says which of these it accepts; others get a 400.
-        "format" => {
-            json!({"type": "string", "enum": ["csv", "xlsx", "oscal-profile", "oscal-assessment-results"]})
-        }
         "applicable" | "overdue" => json!({"type": "string", "enum": ["true", "false", ""]}),
         "basis" => json!({"type": "string", "enum": ["inherent", "residual", ""]}),
         "acceptance" => json!({"type": "string", "enum": ["none", "current", "expired", ""]}),
@@ -232,6 +231,22 @@ fn query_schema(name: &str) -> Value {
         "system_id" | "with" => json!({"type": "string", "format": "uuid"}),
         _ => json!({"type": "string", "maxLength": 200}),
     }
+}
+
+/// The `format` parameter of a download: the values of each media type it answers with
+/// (JSON downloads with a `format` are the SoA's two OSCAL documents).
+fn format_schema(media_types: &[&str]) -> Value {
+    let formats: Vec<&str> = media_types
+        .iter()
+        .flat_map(|media| match media.split(';').next().unwrap_or("") {
+            "text/csv" => vec!["csv"],
+            m if m == super::decisions::PARQUET => vec!["parquet"],
+            m if m == super::soa::XLSX => vec!["xlsx"],
+            m if m == super::soa::JSON => vec!["oscal-profile", "oscal-assessment-results"],
+            other => vec![other.rsplit('/').next().unwrap_or(other)],
+        })
+        .collect();
+    json!({"type": "string", "enum": formats})
 }
 
 pub(super) fn add<T: ToSchema>(schemas: &mut Map<String, Value>) {

@@ -22,6 +22,7 @@ use aims_domain::evaluation::{
     EvaluationKind, InputFile, NewEvaluation, drift_verdict, fairness_verdict,
 };
 
+use super::remote::{Server, Token};
 use super::{open_store, pick_organisation};
 use crate::cli::Format;
 use crate::settings::Settings;
@@ -54,17 +55,75 @@ pub struct FairnessArgs {
     pub delimiter: char,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub keep: KeepArgs,
+}
+
+/// Where `--system` keeps an evaluation: a database, or an aims server.
+#[derive(Debug, Args)]
+pub struct KeepArgs {
     /// Keep the result as evidence on this AI system (id), in the database of `--database`
-    /// or the configuration.
+    /// or the configuration, or on the server of `--server`.
     #[arg(long, value_name = "ID")]
     pub system: Option<uuid::Uuid>,
     /// Organisation (name or id) of the system; needed when the installation hosts several.
     #[arg(long, value_name = "NAME|ID", requires = "system")]
     pub organisation: Option<String>,
+    /// Keep the result on the aims server at this URL, through its REST API, instead of in
+    /// a database: for pipelines that have no database of their own.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "system",
+        conflicts_with = "organisation"
+    )]
+    pub server: Option<String>,
+    /// API token for `--server`; better given in the environment than on the command line.
+    #[arg(long, value_name = "TOKEN", env = "AIMS_TOKEN", hide_env_values = true)]
+    pub token: Option<Token>,
 }
 
-pub async fn fairness(settings: &Settings, args: &FairnessArgs) -> anyhow::Result<ExitCode> {
+/// Where an evaluation is kept.
+enum Keeper<'a> {
+    Database {
+        settings: &'a Settings,
+        organisation: Option<&'a str>,
+    },
+    Server(Server),
+}
+
+impl KeepArgs {
+    /// Where to keep the result, checked before the evaluation runs so that a usage error
+    /// does not wait for it; `None` without `--system`.
+    fn keeper<'a>(
+        &'a self,
+        settings: &'a Settings,
+        database_flag: bool,
+    ) -> anyhow::Result<Option<(uuid::Uuid, Keeper<'a>)>> {
+        let Some(system) = self.system else {
+            return Ok(None);
+        };
+        let keeper = match &self.server {
+            Some(_) if database_flag => anyhow::bail!(
+                "--server and --database exclude each other: the result is kept on the server, or in the database"
+            ),
+            Some(url) => Keeper::Server(Server::new(url, self.token.clone())?),
+            None => Keeper::Database {
+                settings,
+                organisation: self.organisation.as_deref(),
+            },
+        };
+        Ok(Some((system, keeper)))
+    }
+}
+
+pub async fn fairness(
+    settings: &Settings,
+    args: &FairnessArgs,
+    database_flag: bool,
+) -> anyhow::Result<ExitCode> {
     ascii_delimiter(args.delimiter)?;
+    let keeper = args.keep.keeper(settings, database_flag)?;
     let params = FairnessParams {
         label: args.label.clone(),
         prediction: args.prediction.clone(),
@@ -82,7 +141,7 @@ pub async fn fairness(settings: &Settings, args: &FairnessArgs) -> anyhow::Resul
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Format::Table => print!("{}", table(&report, std::io::stdout().is_terminal())),
     }
-    if let Some(system) = args.system {
+    if let Some((system, keeper)) = keeper {
         let parameters = serde_json::json!({
             "label": args.label, "prediction": args.prediction, "score": args.score,
             "sensitive": args.sensitive, "positive_label": args.positive_label,
@@ -96,7 +155,7 @@ pub async fn fairness(settings: &Settings, args: &FairnessArgs) -> anyhow::Resul
             verdict: fairness_verdict(&result),
             result,
         };
-        keep(settings, args.organisation.as_deref(), system, evidence).await?;
+        keep(keeper, system, evidence).await?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -137,11 +196,11 @@ pub(crate) fn file_digest(path: &Path) -> anyhow::Result<InputFile> {
     })
 }
 
-/// Stores the evaluation on the system, as the pipeline's user `aims` (the ledger names
-/// the command line as the actor), and says so on standard error.
+/// Stores the evaluation on the system and says so on standard error: in the database as
+/// the pipeline's user `aims` (the ledger names the command line as the actor), or on the
+/// server as the token's user.
 async fn keep(
-    settings: &Settings,
-    organisation: Option<&str>,
+    keeper: Keeper<'_>,
     system: uuid::Uuid,
     evidence: Evidence<'_>,
 ) -> anyhow::Result<()> {
@@ -150,8 +209,6 @@ async fn keep(
         .iter()
         .map(|p| file_digest(p))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let store = open_store(settings).await?;
-    let org = pick_organisation(&store, organisation).await?;
     let fields = NewEvaluation {
         kind: evidence.kind,
         inputs,
@@ -160,16 +217,35 @@ async fn keep(
         result: evidence.result,
         verdict: evidence.verdict,
     };
-    let stored = store
-        .create_evaluation(
-            &aims_store::Actor::system("aims eval"),
-            org.id,
-            system,
-            fields,
-        )
-        .await
-        .with_context(|| format!("keeping the evaluation on AI system {system}"))?;
-    eprintln!("kept as evaluation {} of AI system {system}", stored.id);
+    match keeper {
+        Keeper::Database {
+            settings,
+            organisation,
+        } => {
+            let store = open_store(settings).await?;
+            let org = pick_organisation(&store, organisation).await?;
+            let stored = store
+                .create_evaluation(
+                    &aims_store::Actor::system("aims eval"),
+                    org.id,
+                    system,
+                    fields,
+                )
+                .await
+                .with_context(|| format!("keeping the evaluation on AI system {system}"))?;
+            eprintln!("kept as evaluation {} of AI system {system}", stored.id);
+        }
+        Keeper::Server(server) => {
+            let id = server
+                .create_evaluation(system, &fields)
+                .await
+                .with_context(|| format!("keeping the evaluation on AI system {system}"))?;
+            eprintln!(
+                "kept as evaluation {id} of AI system {system} on {}",
+                server.name()
+            );
+        }
+    }
     Ok(())
 }
 
@@ -357,13 +433,8 @@ pub struct DriftArgs {
     /// Exit 1 when a column's verdict is at least this bad: for pipelines that must stop on drift.
     #[arg(long, value_enum, value_name = "VERDICT")]
     pub fail_on: Option<FailOn>,
-    /// Keep the result as evidence on this AI system (id), in the database of `--database`
-    /// or the configuration.
-    #[arg(long, value_name = "ID")]
-    pub system: Option<uuid::Uuid>,
-    /// Organisation (name or id) of the system; needed when the installation hosts several.
-    #[arg(long, value_name = "NAME|ID", requires = "system")]
-    pub organisation: Option<String>,
+    #[command(flatten)]
+    pub keep: KeepArgs,
 }
 
 /// The verdict from which `aims eval drift` exits 1.
@@ -373,8 +444,13 @@ pub enum FailOn {
     Alarm,
 }
 
-pub async fn drift(settings: &Settings, args: &DriftArgs) -> anyhow::Result<ExitCode> {
+pub async fn drift(
+    settings: &Settings,
+    args: &DriftArgs,
+    database_flag: bool,
+) -> anyhow::Result<ExitCode> {
     ascii_delimiter(args.delimiter)?;
+    let keeper = args.keep.keeper(settings, database_flag)?;
     let params = DriftParams {
         columns: args.columns.clone(),
         bins: args.bins,
@@ -393,7 +469,7 @@ pub async fn drift(settings: &Settings, args: &DriftArgs) -> anyhow::Result<Exit
     }
     let result = serde_json::to_value(&report)?;
     let verdict = drift_verdict(&result);
-    if let Some(system) = args.system {
+    if let Some((system, keeper)) = keeper {
         let parameters = serde_json::json!({
             "columns": args.columns, "bins": args.bins, "psi_floor": args.psi_floor,
             "psi_warn": args.psi_warn, "psi_alarm": args.psi_alarm,
@@ -406,7 +482,7 @@ pub async fn drift(settings: &Settings, args: &DriftArgs) -> anyhow::Result<Exit
             result,
             verdict,
         };
-        keep(settings, args.organisation.as_deref(), system, evidence).await?;
+        keep(keeper, system, evidence).await?;
     }
     let threshold = args.fail_on.map(|f| match f {
         FailOn::Warn => aims_domain::evaluation::Verdict::Warn,

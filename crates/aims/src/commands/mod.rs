@@ -7,6 +7,7 @@ pub use init::ADMIN_USERNAME;
 pub mod ledger;
 pub mod library;
 mod oscal;
+mod remote;
 mod risks;
 mod serve;
 mod soa;
@@ -21,7 +22,14 @@ use anyhow::Context;
 use crate::cli::{Command, EvalCommand, ExportCommand, RisksCommand, SystemsCommand};
 use crate::settings::Settings;
 
-pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+/// Runs a command. `database_flag`: `--database` was given on the command line (rather than
+/// in the environment or the configuration), which some commands refuse together with
+/// flags of their own.
+pub async fn run(
+    command: Command,
+    settings: Settings,
+    database_flag: bool,
+) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve(args) => serve::run(&settings, args.demo).await,
         Command::Init(args) => init::run(&settings, &args.organisation).await,
@@ -46,15 +54,16 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCod
             system,
             from,
             to,
+            format,
             organisation,
             output,
-            ..
         }) => {
             transfer::export_decisions(
                 &settings,
                 &system,
                 from.as_deref(),
                 to.as_deref(),
+                format,
                 organisation.as_deref(),
                 &output,
             )
@@ -97,8 +106,12 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCod
                 .await
         }
         Command::Import(args) => transfer::import(&settings, &args.file).await,
-        Command::Eval(EvalCommand::Fairness(args)) => eval::fairness(&settings, &args).await,
-        Command::Eval(EvalCommand::Drift(args)) => eval::drift(&settings, &args).await,
+        Command::Eval(EvalCommand::Fairness(args)) => {
+            eval::fairness(&settings, &args, database_flag).await
+        }
+        Command::Eval(EvalCommand::Drift(args)) => {
+            eval::drift(&settings, &args, database_flag).await
+        }
         Command::Library(command) => library::run(command),
         Command::Verify(args) => ledger::verify(&settings, &args).await,
         Command::Ledger(command) => ledger::run(&settings, command).await,

@@ -9,13 +9,23 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::open_store;
+use crate::cli::DecisionFormat;
 use crate::settings::Settings;
 
 /// Where an export goes: standard output for `-`, otherwise a file written beside the
 /// target and renamed into place on success, so a failed export never leaves a partial file.
 pub struct Output {
-    writer: BufWriter<Box<dyn Write>>,
+    writer: BufWriter<Box<dyn Write + Send>>,
     partial: Option<(PathBuf, PathBuf)>,
+}
+
+/// An export that did not finish takes its partial file with it.
+impl Drop for Output {
+    fn drop(&mut self) {
+        if let Some((partial, _)) = self.partial.take() {
+            let _ = std::fs::remove_file(partial);
+        }
+    }
 }
 
 impl Output {
@@ -35,19 +45,21 @@ impl Output {
         })
     }
 
-    pub fn writer(&mut self) -> &mut impl Write {
+    pub fn writer(&mut self) -> &mut (impl Write + Send) {
         &mut self.writer
     }
 
     pub fn finish(mut self) -> anyhow::Result<()> {
         self.writer.flush().context("cannot write the output")?;
-        if let Some((partial, target)) = self.partial.take() {
-            drop(self.writer);
-            File::open(&partial)
+        if let Some((partial, target)) = &self.partial {
+            // Closed, and complete on disk, before it takes the target's name.
+            self.writer = BufWriter::new(Box::new(std::io::sink()));
+            File::open(partial)
                 .and_then(|f| f.sync_all())
                 .with_context(|| format!("cannot write {}", partial.display()))?;
-            std::fs::rename(&partial, &target)
+            std::fs::rename(partial, target)
                 .with_context(|| format!("cannot write {}", target.display()))?;
+            self.partial = None;
         }
         Ok(())
     }
@@ -104,6 +116,7 @@ pub async fn export_decisions(
     system: &str,
     from: Option<&str>,
     to: Option<&str>,
+    format: DecisionFormat,
     organisation: Option<&str>,
     output: &Path,
 ) -> anyhow::Result<ExitCode> {
@@ -126,11 +139,15 @@ pub async fn export_decisions(
         from: time("--from", from)?,
         to: time("--to", to)?,
     };
+    let format = match format {
+        DecisionFormat::Csv => aims_store::decisions::ExportFormat::Csv,
+        DecisionFormat::Parquet => aims_store::decisions::ExportFormat::Parquet,
+    };
     let store = open_store(settings).await?;
     let org = super::pick_organisation(&store, organisation).await?;
     let mut out = Output::create(output)?;
     let rows = store
-        .export_decisions_csv(org.id, system_id, window, out.writer())
+        .export_decisions(org.id, system_id, window, format, out.writer())
         .await?;
     out.finish()?;
     eprintln!("Exported {rows} decision events.");
