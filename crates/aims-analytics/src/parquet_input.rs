@@ -495,10 +495,8 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn parquet_and_csv_give_the_same_fairness_report() {
-        let (_dir, parquet, csv) = both_forms(&sample(5000), 1200, Compression::SNAPPY);
-        let params = FairnessParams {
+    fn fairness_params() -> FairnessParams {
+        FairnessParams {
             label: "label".into(),
             prediction: "prediction".into(),
             score: None,
@@ -506,7 +504,13 @@ mod tests {
             positive_label: None,
             min_group_size: 1,
             delimiter: b',',
-        };
+        }
+    }
+
+    #[test]
+    fn parquet_and_csv_give_the_same_fairness_report() {
+        let (_dir, parquet, csv) = both_forms(&sample(5000), 1200, Compression::SNAPPY);
+        let params = fairness_params();
         let from_parquet = evaluate_fairness(&parquet, &params).unwrap();
         let from_csv = evaluate_fairness(&csv, &params).unwrap();
         assert_eq!(from_parquet.rows, 5000);
@@ -544,15 +548,7 @@ mod tests {
         let mut rows = sample(6000);
         rows[4321].0 = 5;
         let (_dir, parquet, _) = both_forms(&rows, 500, Compression::SNAPPY);
-        let params = FairnessParams {
-            label: "label".into(),
-            prediction: "prediction".into(),
-            score: None,
-            sensitive: vec!["g".into()],
-            positive_label: None,
-            min_group_size: 1,
-            delimiter: b',',
-        };
+        let params = fairness_params();
         let err = evaluate_fairness(&parquet, &params)
             .unwrap_err()
             .to_string();
@@ -568,15 +564,7 @@ mod tests {
         rows[1234].1 = 7;
         rows[4321].0 = 5;
         let (_dir, parquet, _) = both_forms(&rows, 500, Compression::SNAPPY);
-        let params = FairnessParams {
-            label: "label".into(),
-            prediction: "prediction".into(),
-            score: None,
-            sensitive: vec!["g".into()],
-            positive_label: None,
-            min_group_size: 1,
-            delimiter: b',',
-        };
+        let params = fairness_params();
         for threads in [1, 2, 4] {
             let err = crate::fairness::evaluate_fairness_on(&parquet, &params, threads)
                 .unwrap_err()

@@ -101,6 +101,16 @@ async fn send(
     (status, bytes.to_vec())
 }
 
+async fn patch(app: &Router, token: &str, path: &str, body: Value) {
+    let (status, answer) = send(app, token, "PATCH", path, Some(body)).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+}
+
 /// An organisation with ISO/IEC 42001 adopted and every entry filled in: justification,
 /// status, owner and evidence, as in a SoA some months into the work.
 async fn filled_soa(dir: &std::path::Path) -> (Store, Router, String) {
@@ -173,20 +183,13 @@ async fn filled_soa(dir: &std::path::Path) -> (Store, Router, String) {
                 {"reference": format!("https://intranet.example/evidence/{i}")},
             ],
         });
-        let (status, answer) = send(
+        patch(
             &app,
             &token,
-            "PATCH",
             &format!("/api/v1/soa/controls/{}", c.item_ref),
-            Some(body),
+            body,
         )
         .await;
-        assert_eq!(
-            status,
-            StatusCode::OK,
-            "{}",
-            String::from_utf8_lossy(&answer)
-        );
     }
     let requirements = store
         .soa_items::<RequirementFields>(org)
@@ -200,20 +203,13 @@ async fn filled_soa(dir: &std::path::Path) -> (Store, Router, String) {
             "notes": "Reviewed at the last management review.",
             "evidence": [{"reference": format!("Minutes MR-{i}")}],
         });
-        let (status, answer) = send(
+        patch(
             &app,
             &token,
-            "PATCH",
             &format!("/api/v1/soa/requirements/{}", r.item_ref),
-            Some(body),
+            body,
         )
         .await;
-        assert_eq!(
-            status,
-            StatusCode::OK,
-            "{}",
-            String::from_utf8_lossy(&answer)
-        );
     }
     (store, app, token)
 }
