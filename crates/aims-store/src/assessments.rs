@@ -318,7 +318,7 @@ async fn log(
     action: Action,
     id: Uuid,
 ) -> Result<ImpactAssessment> {
-    let row = rows::log_row(
+    rows::log_row(
         tx,
         assessments_table(),
         now,
@@ -328,8 +328,7 @@ async fn log(
         ASSESSMENT_KIND,
         &id.to_string(),
     )
-    .await?;
-    rows::decode(row, "impact assessment")
+    .await
 }
 
 /// Kinds whose stored rows are exactly their logged state: (kind, table).

@@ -116,7 +116,7 @@ impl Store {
         rows::insert(&mut tx, table, &row)
             .await
             .map_err(|e| taken(e, version))?;
-        let stored = rows::log_row(
+        let stored: SystemClassification = rows::log_row(
             &mut tx,
             table,
             now,
@@ -131,7 +131,7 @@ impl Store {
             set_system_tier(&mut tx, actor, organisation_id, system_id, tier, now).await?;
         }
         tx.commit().await?;
-        rows::decode(stored, NOUN)
+        Ok(stored)
     }
 
     /// Every version of a system's classification, newest first. The system must belong to

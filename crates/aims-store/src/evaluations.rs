@@ -62,7 +62,7 @@ impl Store {
         row.insert("created_at".into(), Value::String(format_timestamp(now)));
         let table = evaluations_table();
         rows::insert(&mut tx, table, &row).await?;
-        let stored = rows::log_row(
+        let stored: Evaluation = rows::log_row(
             &mut tx,
             table,
             now,
@@ -74,7 +74,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        rows::decode(stored, "evaluation")
+        Ok(stored)
     }
 
     /// A system's evaluations, newest first.

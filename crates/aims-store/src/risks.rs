@@ -441,7 +441,7 @@ async fn log_risk(
     action: Action,
     id: Uuid,
 ) -> Result<Risk> {
-    let row = rows::log_row(
+    rows::log_row(
         tx,
         risks_table(),
         now,
@@ -451,8 +451,7 @@ async fn log_risk(
         RISK_KIND,
         &id.to_string(),
     )
-    .await?;
-    rows::decode(row, "risk")
+    .await
 }
 
 /// Brings the SoA's `risk_ids` in step with the controls the risk links now and linked

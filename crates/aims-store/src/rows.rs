@@ -132,9 +132,9 @@ pub(crate) async fn update_revision(
 }
 
 /// Logs a row exactly as it reads back after a write (the state `aims verify` compares
-/// with), and returns it.
+/// with), and returns it decoded as `T`.
 #[allow(clippy::too_many_arguments)] // the entry's columns
-pub(crate) async fn log_row(
+pub(crate) async fn log_row<T: serde::de::DeserializeOwned>(
     tx: &mut Tx,
     table: &'static TableDef,
     now: chrono::DateTime<chrono::Utc>,
@@ -143,7 +143,7 @@ pub(crate) async fn log_row(
     action: crate::changes::Action,
     kind: &str,
     id: &str,
-) -> Result<Map<String, Value>> {
+) -> Result<T> {
     let row = fetch_in(tx, table, organisation_id, id)
         .await?
         .ok_or_else(|| StoreError::Corrupt(format!("{kind} {id} vanished after writing")))?;
@@ -158,7 +158,7 @@ pub(crate) async fn log_row(
         &Value::Object(row.clone()),
     )
     .await?;
-    Ok(row)
+    decode(row, kind)
 }
 
 /// A record of an organisation's table, decoded as `T`, if it is still at the revision the
