@@ -39,6 +39,9 @@ const FIELDS: &[&str] = &[
 pub struct DecisionEvent {
     /// The caller's id for the event, unique per system; assigned (a UUID) when absent.
     pub id: String,
+    /// The id was assigned by `new_id` (a fresh UUID), not given: it cannot already be in
+    /// the log, so the store need not look for it.
+    pub id_assigned: bool,
     pub time: DateTime<Utc>,
     pub model_version: Option<String>,
     /// The output or decision: text, number or boolean.
@@ -342,6 +345,7 @@ fn parse_event(
     };
     errors.into_result()?;
     Ok(DecisionEvent {
+        id_assigned: id.is_none(),
         id: id.unwrap_or_else(new_id),
         time: time.expect("checked above"),
         model_version,
@@ -516,15 +520,20 @@ mod tests {
         let events = parse_batch(body.as_bytes(), BatchFormat::JsonArray, &mut ids()).unwrap();
         assert_eq!(events[0].id, "gen-1");
         assert_eq!(events[1].id, "e-2");
+        assert!(events[0].id_assigned && !events[1].id_assigned);
         assert_eq!(
             events[0].state(),
             json!({"id": "gen-1", "time": "2026-03-01T09:00:00.000000Z", "model_version": "3.1",
                    "decision": "person", "score": 0.91, "groups": {"skin_tone": "V"},
                    "human_override": false})
         );
+        // Read back from the log, the id is a given one.
         assert_eq!(
             DecisionEvent::from_state(&events[0].state()).unwrap(),
-            events[0]
+            DecisionEvent {
+                id_assigned: false,
+                ..events[0].clone()
+            }
         );
     }
 

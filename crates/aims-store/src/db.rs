@@ -3,6 +3,7 @@
 //! which engine is in use.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -15,9 +16,12 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, ColumnIndex, Decode, Postgres, Row, Sqlite, Transaction, Type};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::{Result, StoreError};
 use crate::schema::{ColType, Column};
+
+mod sqlite_direct;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -36,7 +40,9 @@ impl Engine {
 
 #[derive(Clone)]
 pub(crate) enum Pool {
-    Sqlite(SqlitePool),
+    /// SQLite takes one writer at a time; the mutex queues this process's writers in
+    /// order, instead of each polling the database lock on the busy timeout.
+    Sqlite(SqlitePool, Arc<Mutex<()>>),
     Postgres(PgPool),
 }
 
@@ -103,7 +109,7 @@ impl Pool {
                     file.display()
                 ))
             })?;
-        Ok(Pool::Sqlite(pool))
+        Ok(Pool::Sqlite(pool, Arc::new(Mutex::new(()))))
     }
 
     async fn connect_postgres(url: &str) -> Result<Pool> {
@@ -126,7 +132,7 @@ impl Pool {
 
     pub(crate) fn engine(&self) -> Engine {
         match self {
-            Pool::Sqlite(_) => Engine::Sqlite,
+            Pool::Sqlite(..) => Engine::Sqlite,
             Pool::Postgres(_) => Engine::Postgres,
         }
     }
@@ -134,7 +140,7 @@ impl Pool {
     /// A transaction for reading: a consistent snapshot, so a page and its total agree.
     pub(crate) async fn read(&self) -> Result<Tx> {
         Ok(match self {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Sqlite(p, _) => Tx::Sqlite(p.begin().await?, None),
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -144,7 +150,7 @@ impl Pool {
     /// transactions already do; PostgreSQL needs REPEATABLE READ.
     pub(crate) async fn snapshot(&self) -> Result<Tx> {
         Ok(match self {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Sqlite(p, _) => Tx::Sqlite(p.begin().await?, None),
             Pool::Postgres(p) => Tx::Postgres(
                 p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await?,
@@ -156,50 +162,78 @@ impl Pool {
     /// so that two writers queue on the busy timeout instead of failing on lock upgrade.
     pub(crate) async fn write(&self) -> Result<Tx> {
         Ok(match self {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Sqlite(p, writer) => {
+                let turn = writer.clone().lock_owned().await;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
+            }
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
 
     pub(crate) async fn close(&self) {
         match self {
-            Pool::Sqlite(p) => p.close().await,
+            Pool::Sqlite(p, _) => p.close().await,
             Pool::Postgres(p) => p.close().await,
         }
     }
 }
 
-/// seq, recorded_at, actor, action, event_id, new_state_hash, prev_state_hash,
-/// prev_entry_hash, entry_hash, state.
-pub(crate) type DecisionRow = (
-    i64,
-    DateTime<Utc>,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-);
+/// One entry of a decision log as stored, with its time already in the ledger's form.
+pub(crate) struct DecisionRow {
+    pub seq: i64,
+    pub time: String,
+    pub actor: String,
+    pub action: String,
+    pub event_id: String,
+    pub new_state_hash: Option<String>,
+    pub prev_state_hash: Option<String>,
+    pub prev_entry_hash: Option<String>,
+    pub entry_hash: Option<String>,
+    pub state: String,
+}
+
+/// One entry of a decision log to store.
+pub(crate) struct NewDecisionRow<'a> {
+    pub system_id: &'a str,
+    pub seq: i64,
+    pub organisation_id: &'a str,
+    pub action: &'static str,
+    pub event_id: &'a str,
+    pub occurred_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub actor: &'a str,
+    pub state: &'a str,
+    pub new_state_hash: Option<String>,
+    pub prev_state_hash: Option<String>,
+    pub prev_entry_hash: String,
+    pub entry_hash: String,
+}
+
+/// Rows per INSERT statement on PostgreSQL: 13 values each stays well under its limit on
+/// bound parameters, and few statements per batch keep the per-statement cost low.
+const DECISIONS_PER_INSERT: usize = 500;
 
 pub(crate) enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    /// A transaction and, for a writer, its turn at the writer mutex.
+    Sqlite(Transaction<'static, Sqlite>, Option<OwnedMutexGuard<()>>),
     Postgres(Transaction<'static, Postgres>),
 }
 
 impl Tx {
     pub(crate) fn engine(&self) -> Engine {
         match self {
-            Tx::Sqlite(_) => Engine::Sqlite,
+            Tx::Sqlite(..) => Engine::Sqlite,
             Tx::Postgres(_) => Engine::Postgres,
         }
     }
 
     pub(crate) async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Sqlite(tx, turn) => {
+                tx.commit().await?;
+                // The next writer may start only once this one's commit is durable.
+                drop(turn);
+            }
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
@@ -208,7 +242,7 @@ impl Tx {
     /// Runs an insert, update or delete; returns the number of rows it touched.
     pub(crate) async fn execute<S: SqlxBinder>(&mut self, stmt: &S) -> Result<u64> {
         Ok(match self {
-            Tx::Sqlite(tx) => {
+            Tx::Sqlite(tx, _) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
                 sqlx::query_with(AssertSqlSafe(sql), values)
                     .execute(&mut **tx)
@@ -233,7 +267,7 @@ impl Tx {
         columns: &[Column],
     ) -> Result<Vec<Map<String, Value>>> {
         match self {
-            Tx::Sqlite(tx) => {
+            Tx::Sqlite(tx, _) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
                 let rows: Vec<SqliteRow> = sqlx::query_with(AssertSqlSafe(sql), values)
                     .fetch_all(&mut **tx)
@@ -261,7 +295,7 @@ impl Tx {
     /// Runs a select of one integer (a count, a sequence number).
     pub(crate) async fn fetch_i64<S: SqlxBinder>(&mut self, stmt: &S) -> Result<i64> {
         Ok(match self {
-            Tx::Sqlite(tx) => {
+            Tx::Sqlite(tx, _) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
                 sqlx::query_scalar_with::<_, i64, _>(AssertSqlSafe(sql), values)
                     .fetch_one(&mut **tx)
@@ -283,7 +317,7 @@ impl Tx {
         columns: &[Column],
     ) -> Result<Vec<Map<String, Value>>> {
         match self {
-            Tx::Sqlite(tx) => sqlx::query(sql)
+            Tx::Sqlite(tx, _) => sqlx::query(sql)
                 .fetch_all(&mut **tx)
                 .await?
                 .iter()
@@ -298,41 +332,83 @@ impl Tx {
         }
     }
 
-    /// A page of one system's decision log in seq order, decoded straight into tuples:
-    /// verification reads every entry, and a JSON map per row would cost more than the
-    /// hashing it serves.
-    pub(crate) async fn decision_entries(
+    /// Stores entries of decision logs.
+    pub(crate) async fn insert_decisions(&mut self, rows: &[NewDecisionRow<'_>]) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx, _) => {
+                sqlite_direct::with_handle(tx, |c| sqlite_direct::insert_decisions(c, rows)).await
+            }
+            Tx::Postgres(_) => {
+                for chunk in rows.chunks(DECISIONS_PER_INSERT) {
+                    let mut stmt = sea_query::Query::insert();
+                    stmt.into_table("decisions").columns([
+                        "system_id",
+                        "seq",
+                        "organisation_id",
+                        "action",
+                        "event_id",
+                        "occurred_at",
+                        "recorded_at",
+                        "actor",
+                        "state",
+                        "new_state_hash",
+                        "prev_state_hash",
+                        "prev_entry_hash",
+                        "entry_hash",
+                    ]);
+                    for row in chunk {
+                        stmt.values([
+                            row.system_id.into(),
+                            row.seq.into(),
+                            row.organisation_id.into(),
+                            row.action.into(),
+                            row.event_id.into(),
+                            row.occurred_at.into(),
+                            row.recorded_at.into(),
+                            row.actor.into(),
+                            row.state.into(),
+                            row.new_state_hash.clone().into(),
+                            row.prev_state_hash.clone().into(),
+                            row.prev_entry_hash.as_str().into(),
+                            row.entry_hash.as_str().into(),
+                        ])
+                        .map_err(|e| StoreError::Corrupt(format!("decision row: {e}")))?;
+                    }
+                    self.execute(&stmt).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Reads one system's decision log in seq order and hands each entry to `consume` on
+    /// another thread than the one reading, so reading and hashing each take a core.
+    /// Stops early when `consume` returns `false`; returns `state` as `consume` left it.
+    pub(crate) async fn scan_decisions<S, F>(
         &mut self,
         system_id: &str,
-        after_seq: i64,
-        limit: i64,
-    ) -> Result<Vec<DecisionRow>> {
-        const SQLITE: &str = "SELECT seq, recorded_at, actor, action, event_id, new_state_hash, prev_state_hash, prev_entry_hash, entry_hash, state FROM decisions WHERE system_id = ? AND seq > ? ORDER BY seq LIMIT ?";
-        const POSTGRES: &str = "SELECT seq, recorded_at, actor, action, event_id, new_state_hash, prev_state_hash, prev_entry_hash, entry_hash, state FROM decisions WHERE system_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
-        Ok(match self {
-            Tx::Sqlite(tx) => {
-                sqlx::query_as(SQLITE)
-                    .bind(system_id)
-                    .bind(after_seq)
-                    .bind(limit)
-                    .fetch_all(&mut **tx)
-                    .await?
+        state: S,
+        consume: F,
+    ) -> Result<S>
+    where
+        S: Send + 'static,
+        F: FnMut(&mut S, DecisionRow) -> Result<bool> + Send + 'static,
+    {
+        match self {
+            Tx::Sqlite(tx, _) => {
+                sqlite_direct::with_handle(tx, |c| {
+                    sqlite_direct::scan_decisions(c, system_id, state, consume)
+                })
+                .await
             }
-            Tx::Postgres(tx) => {
-                sqlx::query_as(POSTGRES)
-                    .bind(system_id)
-                    .bind(after_seq)
-                    .bind(limit)
-                    .fetch_all(&mut **tx)
-                    .await?
-            }
-        })
+            Tx::Postgres(tx) => scan_decisions_postgres(tx, system_id, state, consume).await,
+        }
     }
 
     /// Runs SQL text as it is (migrations, engine-specific maintenance).
     pub(crate) async fn raw(&mut self, sql: String) -> Result<()> {
         match self {
-            Tx::Sqlite(tx) => {
+            Tx::Sqlite(tx, _) => {
                 sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut **tx).await?;
             }
             Tx::Postgres(tx) => {
@@ -340,6 +416,87 @@ impl Tx {
             }
         }
         Ok(())
+    }
+}
+
+/// [`Tx::scan_decisions`] on PostgreSQL: pages of rows, each handed to a blocking thread
+/// while the next is read.
+async fn scan_decisions_postgres<S, F>(
+    tx: &mut Transaction<'static, Postgres>,
+    system_id: &str,
+    state: S,
+    consume: F,
+) -> Result<S>
+where
+    S: Send + 'static,
+    F: FnMut(&mut S, DecisionRow) -> Result<bool> + Send + 'static,
+{
+    const PAGE: i64 = 20_000;
+    const SELECT: &str = "SELECT seq, recorded_at, actor, action, event_id, new_state_hash, prev_state_hash, prev_entry_hash, entry_hash, state FROM decisions WHERE system_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+    type Stored = (
+        i64,
+        DateTime<Utc>,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        String,
+    );
+    type Task<S, F> = tokio::task::JoinHandle<(S, F, Result<bool>)>;
+    async fn join<S, F>(task: Task<S, F>) -> Result<(S, F, bool)> {
+        let (state, consume, go_on) = task
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("verification task failed: {e}")))?;
+        Ok((state, consume, go_on?))
+    }
+    let mut idle = Some((state, consume));
+    let mut running: Option<Task<S, F>> = None;
+    let mut after = 0i64;
+    loop {
+        let page: Vec<Stored> = sqlx::query_as(SELECT)
+            .bind(system_id)
+            .bind(after)
+            .bind(PAGE)
+            .fetch_all(&mut **tx)
+            .await?;
+        if let Some(task) = running.take() {
+            let (state, consume, go_on) = join(task).await?;
+            if !go_on {
+                return Ok(state);
+            }
+            idle = Some((state, consume));
+        }
+        let Some((mut state, mut consume)) = idle.take() else {
+            return Err(StoreError::Corrupt("verification lost its state".into()));
+        };
+        let Some(last) = page.last() else {
+            return Ok(state);
+        };
+        after = last.0;
+        running = Some(tokio::task::spawn_blocking(move || {
+            for stored in page {
+                let row = DecisionRow {
+                    seq: stored.0,
+                    time: format_timestamp(stored.1),
+                    actor: stored.2,
+                    action: stored.3,
+                    event_id: stored.4,
+                    new_state_hash: stored.5,
+                    prev_state_hash: stored.6,
+                    prev_entry_hash: stored.7,
+                    entry_hash: stored.8,
+                    state: stored.9,
+                };
+                match consume(&mut state, row) {
+                    Ok(true) => {}
+                    other => return (state, consume, other),
+                }
+            }
+            (state, consume, Ok(true))
+        }));
     }
 }
 

@@ -9,7 +9,7 @@ use sea_query::{Expr, ExprTrait, Order, Query, SimpleExpr};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::db::{Tx, format_timestamp};
+use crate::db::{DecisionRow, NewDecisionRow, Tx, format_timestamp};
 use crate::error::{Result, StoreError};
 use crate::ledger::{self, hash_state};
 use crate::schema::{ColType, Column};
@@ -18,9 +18,8 @@ use crate::{Actor, Store, rows};
 mod export;
 pub use export::ExportFormat;
 
-/// Rows per INSERT statement: 13 values each stays well under both engines' limits on
-/// bound parameters, and few statements per batch keep the per-statement cost low.
-const ROWS_PER_INSERT: usize = 500;
+/// Event ids per `IN (…)` list: well under both engines' limits on bound parameters.
+const IDS_PER_QUERY: usize = 500;
 
 /// The name of a system's decision log in `ledger_heads`.
 pub fn log_name(system_id: Uuid) -> String {
@@ -92,8 +91,10 @@ impl Store {
         refuse_known_ids(&mut tx, system_id, events).await?;
         let mut head = ledger::read_head(&mut tx, &log, true).await?;
         let first_seq = head.tip.seq + 1;
-        let mut rows = Vec::with_capacity(ROWS_PER_INSERT);
-        for (event, state_text, hash) in &prepared {
+        let system = system_id.to_string();
+        let organisation = organisation_id.to_string();
+        let mut entries = Vec::with_capacity(prepared.len());
+        for (event, _, hash) in &prepared {
             let entry = head
                 .tip
                 .append(Change {
@@ -107,21 +108,16 @@ impl Store {
                 })
                 .map_err(|e| StoreError::Corrupt(format!("decision log of {system_id}: {e}")))?;
             head.advance(&entry)?;
-            rows.push(row_values(
-                system_id,
-                organisation_id,
-                &entry,
-                event.time,
-                now,
-                state_text,
-            ));
-            if rows.len() == ROWS_PER_INSERT {
-                insert_rows(&mut tx, std::mem::take(&mut rows)).await?;
-            }
+            entries.push(entry);
         }
-        if !rows.is_empty() {
-            insert_rows(&mut tx, rows).await?;
-        }
+        let rows: Vec<NewDecisionRow> = entries
+            .iter()
+            .zip(&prepared)
+            .map(|(entry, (event, state_text, _))| {
+                new_row(&system, &organisation, entry, event.time, now, state_text)
+            })
+            .collect::<Result<_>>()?;
+        tx.insert_decisions(&rows).await?;
         ledger::write_head(&mut tx, &log, &head).await?;
         tx.commit().await?;
         Ok(AppendedBatch {
@@ -180,8 +176,9 @@ impl Store {
             })
             .map_err(|e| StoreError::Corrupt(format!("decision log of {system_id}: {e}")))?;
         head.advance(&entry)?;
-        let values = row_values(system_id, organisation_id, &entry, event.time, now, &text);
-        insert_rows(&mut tx, vec![values]).await?;
+        let (system, organisation) = (system_id.to_string(), organisation_id.to_string());
+        let row = new_row(&system, &organisation, &entry, event.time, now, &text)?;
+        tx.insert_decisions(&[row]).await?;
         ledger::write_head(&mut tx, &log, &head).await?;
         tx.commit().await?;
         Ok(state)
@@ -263,7 +260,7 @@ async fn page(
     }
     // Ground truth given later lives in update entries: the last one wins.
     let ids: Vec<String> = position.keys().cloned().collect();
-    for chunk in ids.chunks(ROWS_PER_INSERT) {
+    for chunk in ids.chunks(IDS_PER_QUERY) {
         let mut updates = rows::select("decisions", &STATE_COLUMNS);
         updates
             .and_where(col("system_id").eq(system_id.to_string()))
@@ -324,8 +321,9 @@ async fn refuse_known_ids(tx: &mut Tx, system_id: Uuid, events: &[DecisionEvent]
         ty: ColType::Text,
         nullable: false,
     }];
+    let given: Vec<&DecisionEvent> = events.iter().filter(|e| !e.id_assigned).collect();
     let mut known = std::collections::HashSet::new();
-    for chunk in events.chunks(ROWS_PER_INSERT) {
+    for chunk in given.chunks(IDS_PER_QUERY) {
         let mut stmt = Query::select();
         stmt.from("decisions")
             .column("event_id")
@@ -355,54 +353,30 @@ async fn refuse_known_ids(tx: &mut Tx, system_id: Uuid, events: &[DecisionEvent]
     Err(errors.into())
 }
 
-fn row_values(
-    system_id: Uuid,
-    organisation_id: Uuid,
-    entry: &Entry,
+fn new_row<'a>(
+    system_id: &'a str,
+    organisation_id: &'a str,
+    entry: &'a Entry,
     occurred_at: DateTime<Utc>,
     recorded_at: DateTime<Utc>,
-    state_text: &str,
-) -> Vec<SimpleExpr> {
-    vec![
-        Expr::val(system_id.to_string()),
-        Expr::val(entry.seq as i64),
-        Expr::val(organisation_id.to_string()),
-        Expr::val(entry.action.as_str()),
-        Expr::val(entry.entity_id.as_str()),
-        Expr::val(occurred_at),
-        Expr::val(recorded_at),
-        Expr::val(entry.actor.as_str()),
-        Expr::val(state_text),
-        Expr::val(entry.new_state_hash.map(|h| h.to_hex())),
-        Expr::val(entry.prev_state_hash.map(|h| h.to_hex())),
-        Expr::val(entry.prev_entry_hash.to_hex()),
-        Expr::val(entry.entry_hash.to_hex()),
-    ]
-}
-
-async fn insert_rows(tx: &mut Tx, rows: Vec<Vec<SimpleExpr>>) -> Result<()> {
-    let mut stmt = Query::insert();
-    stmt.into_table("decisions").columns([
-        "system_id",
-        "seq",
-        "organisation_id",
-        "action",
-        "event_id",
-        "occurred_at",
-        "recorded_at",
-        "actor",
-        "state",
-        "new_state_hash",
-        "prev_state_hash",
-        "prev_entry_hash",
-        "entry_hash",
-    ]);
-    for row in rows {
-        stmt.values(row)
-            .map_err(|e| StoreError::Corrupt(format!("decision row: {e}")))?;
-    }
-    tx.execute(&stmt).await?;
-    Ok(())
+    state_text: &'a str,
+) -> Result<NewDecisionRow<'a>> {
+    Ok(NewDecisionRow {
+        system_id,
+        seq: i64::try_from(entry.seq)
+            .map_err(|_| StoreError::Corrupt(format!("decision log of {system_id} is too long")))?,
+        organisation_id,
+        action: entry.action.as_str(),
+        event_id: &entry.entity_id,
+        occurred_at,
+        recorded_at,
+        actor: &entry.actor,
+        state: state_text,
+        new_state_hash: entry.new_state_hash.map(|h| h.to_hex()),
+        prev_state_hash: entry.prev_state_hash.map(|h| h.to_hex()),
+        prev_entry_hash: entry.prev_entry_hash.to_hex(),
+        entry_hash: entry.entry_hash.to_hex(),
+    })
 }
 
 /// Every system that has a decision log: rows in `decisions` or a head (a log whose
@@ -449,61 +423,29 @@ pub(crate) async fn replay<S: Send + 'static>(
     state: S,
     visit: fn(&mut S, Entry, String) -> Result<bool>,
 ) -> Result<S> {
-    const PAGE: i64 = 20_000;
-    type Task<S> = tokio::task::JoinHandle<(S, Result<bool>)>;
-    async fn join<S>(task: Task<S>) -> Result<(S, bool)> {
-        let (state, go_on) = task
-            .await
-            .map_err(|e| StoreError::Corrupt(format!("verification task failed: {e}")))?;
-        Ok((state, go_on?))
-    }
-    let mut idle = Some(state);
-    let mut running: Option<Task<S>> = None;
-    let mut after = 0i64;
-    loop {
-        let page = tx.decision_entries(system_id, after, PAGE).await?;
-        if let Some(task) = running.take() {
-            let (state, go_on) = join(task).await?;
-            if !go_on {
-                return Ok(state);
-            }
-            idle = Some(state);
-        }
-        let mut state = idle.take().expect("the state is back from its task");
-        let Some(last) = page.last() else {
-            return Ok(state);
-        };
-        after = last.0;
-        running = Some(tokio::task::spawn_blocking(move || {
-            for row in page {
-                let outcome =
-                    entry_from_tuple(row).and_then(|(entry, text)| visit(&mut state, entry, text));
-                match outcome {
-                    Ok(true) => {}
-                    other => return (state, other),
-                }
-            }
-            (state, Ok(true))
-        }));
-    }
+    tx.scan_decisions(system_id, state, move |state, row| {
+        let (entry, text) = entry_from_row(row)?;
+        visit(state, entry, text)
+    })
+    .await
 }
 
-/// A row of [`Tx::decision_entries`] as a ledger entry and its state text. Hash columns
-/// that do not hold hashes read as zero hashes, so that verification reports the entry
-/// as edited rather than the database as unreadable.
-fn entry_from_tuple(row: crate::db::DecisionRow) -> Result<(Entry, String)> {
-    let (
+/// A stored decision row as a ledger entry and its state text. Hash columns that do not
+/// hold hashes read as zero hashes, so that verification reports the entry as edited
+/// rather than the database as unreadable.
+fn entry_from_row(row: DecisionRow) -> Result<(Entry, String)> {
+    let DecisionRow {
         seq,
-        recorded_at,
+        time,
         actor,
         action,
         event_id,
-        new_hash,
-        prev_hash,
-        prev_entry,
+        new_state_hash,
+        prev_state_hash,
+        prev_entry_hash,
         entry_hash,
         state,
-    ) = row;
+    } = row;
     let seq = u64::try_from(seq)
         .map_err(|_| StoreError::Corrupt(format!("decision entry {seq}: bad seq")))?;
     let action = match action.as_str() {
@@ -520,14 +462,14 @@ fn entry_from_tuple(row: crate::db::DecisionRow) -> Result<(Entry, String)> {
     Ok((
         Entry {
             seq,
-            time: format_timestamp(recorded_at),
+            time,
             actor,
             action,
             entity_type: "decision".into(),
             entity_id: event_id,
-            new_state_hash: hash(new_hash),
-            prev_state_hash: hash(prev_hash),
-            prev_entry_hash: hash(prev_entry).unwrap_or(Hash::ZERO),
+            new_state_hash: hash(new_state_hash),
+            prev_state_hash: hash(prev_state_hash),
+            prev_entry_hash: hash(prev_entry_hash).unwrap_or(Hash::ZERO),
             entry_hash: hash(entry_hash).unwrap_or(Hash::ZERO),
         },
         state,

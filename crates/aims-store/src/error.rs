@@ -52,6 +52,10 @@ pub enum StoreError {
 
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+
+    /// An error of SQLite on the bulk paths that call it directly (decision logs).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

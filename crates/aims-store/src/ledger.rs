@@ -3,9 +3,9 @@
 //! kept in `ledger_heads`, updated in the same transaction as the entry.
 //!
 //! Seq numbers come from the head row, not from the table's identity column: a
-//! PostgreSQL sequence skips numbers on rollback, and the chain allows no gaps. Reading
-//! the head `FOR UPDATE` queues concurrent writers on PostgreSQL; SQLite's write
-//! transactions are serial already.
+//! PostgreSQL sequence skips numbers on rollback, and the chain allows no gaps. A lock on
+//! the log's name queues concurrent writers on PostgreSQL; SQLite's write transactions
+//! are serial already.
 
 use aims_ledger::{ChainTip, CompactTree, Entry, Hash};
 use sea_query::{Expr, ExprTrait, LockType, OnConflict, Order, Query};
@@ -56,6 +56,17 @@ const HEAD_COLUMNS: [Column; 3] = [
 /// Reads the head of `log`; `for_append` locks it until the transaction ends on
 /// PostgreSQL. An absent row is the empty log.
 pub(crate) async fn read_head(tx: &mut Tx, log: &str, for_append: bool) -> Result<Head> {
+    if for_append && tx.engine() == Engine::Postgres {
+        // `FOR UPDATE` locks only a row that exists: two first appends to a new log would
+        // both read it as empty and write the same seq. A lock on the log's name, held to
+        // the end of the transaction, queues them as well.
+        let mut lock = Query::select();
+        lock.expr(Expr::cust_with_values(
+            "pg_advisory_xact_lock(hashtextextended($1, 0))",
+            [log],
+        ));
+        tx.execute(&lock).await?;
+    }
     let mut stmt = Query::select();
     stmt.from("ledger_heads")
         .columns(HEAD_COLUMNS.iter().map(|c| c.name))

@@ -146,6 +146,52 @@ async fn batches_ground_truth_windows_and_verification() {
     }
 }
 
+/// Writers at once, on a runtime with two threads as the server has: each batch waits its
+/// turn, none is refused or interleaved with another, and the log verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_batches_take_turns_and_the_log_stays_whole() {
+    const WRITERS: usize = 8;
+    const PER_BATCH: usize = 50;
+    let engines = engines::open_all().await;
+    for (engine, store) in &engines.stores {
+        let (org, sys) = system(store).await;
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|writer| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let body: Vec<Value> = (0..PER_BATCH)
+                        .map(|i| json!({"time": "2026-03-01T10:00:00Z", "decision": i % 2 == 0}))
+                        .collect();
+                    let mut n = 0;
+                    let batch = parse_batch(
+                        Value::from(body).to_string().as_bytes(),
+                        BatchFormat::JsonArray,
+                        &mut || {
+                            n += 1;
+                            format!("w{writer}-{n}")
+                        },
+                    )
+                    .unwrap();
+                    store.append_decisions(&actor(), org, sys, &batch).await
+                })
+            })
+            .collect();
+        let mut ranges = Vec::new();
+        for writer in writers {
+            let appended = writer.await.unwrap().unwrap();
+            ranges.push((appended.first_seq, appended.last_seq));
+        }
+        ranges.sort();
+        let expected: Vec<(u64, u64)> = (0..WRITERS as u64)
+            .map(|b| (b * PER_BATCH as u64 + 1, (b + 1) * PER_BATCH as u64))
+            .collect();
+        assert_eq!(ranges, expected, "{engine}");
+        let report = store.verify_ledger(Vec::new()).await.unwrap();
+        assert!(report.ok, "{engine}: {:?}", report.failure);
+        assert_eq!(report.decision_entries, (WRITERS * PER_BATCH) as u64);
+    }
+}
+
 #[tokio::test]
 async fn tampering_with_a_decision_log_is_named() {
     let engines = engines::open_all().await;
