@@ -35,12 +35,14 @@ BATCH = 1_000
 
 
 def events_body(batch):
-    """One request body: `batch` events without ids (the server assigns them), with the
-    fields a production system sends."""
+    """One request body's template: `batch` events without ids (the server assigns them),
+    with the fields a production system sends. `@T@` stands for the date and hour, which
+    each request fills in with a later hour than the last, so events arrive in time order
+    as they do from a running system."""
     events = []
     for i in range(batch):
         events.append({
-            "time": f"2026-11-01T10:{i // 60 % 60:02d}:{i % 60:02d}Z",
+            "time": f"@T@:{i // 60 % 60:02d}:{i % 60:02d}Z",
             "model_version": "people-det-yolo-ft 3.2.0",
             "decision": i % 3 != 0,
             "score": round((i * 7919 % 1000) / 1000, 3),
@@ -50,15 +52,30 @@ def events_body(batch):
     return json.dumps(events)
 
 
-def wrk_post(url, body_path, duration, connections, token):
+def hour(n):
+    """The `@T@` of the n-th request: n hours after 2020-01-01T00."""
+    return time.strftime("%Y-%m-%dT%H", time.gmtime(1_577_836_800 + n * 3600))
+
+
+def wrk_post(url, body_path, duration, connections, token, run=0):
+    # Each wrk thread of each run counts its own hours, far apart from the others'.
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     script.write(f"""
 local f = io.open("{body_path}", "rb")
-wrk.method = "POST"
-wrk.body = f:read("*all")
+local template = f:read("*all")
 f:close()
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer {token}"
+local headers = {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer {token}"}}
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("first_hour", {run} * 50000 + threads * 20000)
+end
+local n = 0
+function request()
+  n = n + 1
+  local t = os.date("!%Y-%m-%dT%H", 1577836800 + (first_hour + n) * 3600)
+  return wrk.format("POST", nil, headers, (string.gsub(template, "@T@", t)))
+end
 """)
     script.close()
     out = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency",
@@ -72,6 +89,11 @@ wrk.headers["Authorization"] = "Bearer {token}"
     value, unit = float(p99.group(1)), p99.group(2)
     p99_ms = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
     return rps * BATCH, p99_ms
+
+
+def time_ordered_id(n):
+    """A UUIDv7-shaped id: what the server assigns, time-ordered."""
+    return str(uuid.UUID(int=(n << 80) | (0x7 << 76) | (0x2 << 62) | uuid.uuid4().int & ((1 << 62) - 1)))
 
 
 def plain_sqlite_eps(path, events, system_id, org_id):
@@ -88,13 +110,14 @@ def plain_sqlite_eps(path, events, system_id, org_id):
     parsed = json.loads(events)
     batches = []
     seq = 0
-    for _ in range(50):
+    for n in range(50):
         rows = []
         for event in parsed:
             seq += 1
-            event_id = str(uuid.uuid4())
+            event_id = time_ordered_id(seq)
+            event = {**event, "time": event["time"].replace("@T@", hour(n)), "id": event_id}
             rows.append((system_id, seq, org_id, "create", event_id, event["time"], "2026-11-23T10:00:00Z",
-                         "bench", json.dumps({**event, "id": event_id}, sort_keys=True)))
+                         "bench", json.dumps(event, sort_keys=True)))
         batches.append(rows)
     # Only the inserts are timed: building rows is the caller's work in either case.
     started = time.perf_counter()
@@ -200,8 +223,10 @@ def main():
         eps, p99 = wrk_post(target, body_path, args.duration, args.connections, token)
         rows.append((engine, "ingest through the API with the ledger, events/s", f"{eps:,.0f}",
                      f"p99 {p99:.1f} ms per batch of {BATCH}"))
+        run = 0
         while args.verify_events and count(base, sid, token) < args.verify_events:
-            wrk_post(target, body_path, 30, args.connections, token)
+            run += 1
+            wrk_post(target, body_path, 30, args.connections, token, run)
         proc.terminate()
         proc.wait()
         if engine == "sqlite":

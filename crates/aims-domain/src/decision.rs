@@ -37,7 +37,8 @@ const FIELDS: &[&str] = &[
 /// ledger hashes and the API returns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecisionEvent {
-    /// The caller's id for the event, unique per system; assigned (a UUID) when absent.
+    /// The caller's id for the event, unique per system; assigned when absent (the server
+    /// assigns time-ordered UUIDs, version 7).
     pub id: String,
     /// The id was assigned by `new_id` (a fresh UUID), not given: it cannot already be in
     /// the log, so the store need not look for it.

@@ -1139,6 +1139,9 @@ async fn decision_batches_are_all_or_nothing_and_come_back_as_pages_csv_and_parq
         assert_eq!(status, 201, "{batch}");
         assert_eq!(batch["accepted"], 3);
         assert_eq!(batch["tree_size"], 3);
+        // An event without an id gets a time-ordered one (UUIDv7).
+        let assigned = uuid::Uuid::parse_str(batch["ids"][2].as_str().unwrap()).unwrap();
+        assert_eq!(assigned.get_version_num(), 7, "{batch}");
 
         // NDJSON: one bad line rejects the whole batch, naming the line.
         let response = s

@@ -153,7 +153,9 @@ pub async fn append(
     Batch(body, format): Batch,
 ) -> ApiResult<(StatusCode, Json<AppendedBatch>)> {
     let system_id = parse_id(&id, "id")?;
-    let events = parse_batch(&body, format, &mut || uuid::Uuid::new_v4().to_string())?;
+    // Assigned ids are time-ordered (UUIDv7): new ids land at the end of the event-id
+    // index instead of on a random page of it, which keeps ingest fast as the log grows.
+    let events = parse_batch(&body, format, &mut || uuid::Uuid::now_v7().to_string())?;
     let appended = state
         .store
         .append_decisions(&auth.actor(), auth.organisation_id(), system_id, &events)

@@ -350,7 +350,7 @@ fn schemas() -> Map<String, Value> {
     add::<super::decisions::GroundTruth>(&mut s);
     let scalar = json!({"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]});
     let event_properties = json!({
-        "id": {"type": "string", "minLength": 1, "maxLength": 200, "description": "The caller's id, unique per system; assigned when absent"},
+        "id": {"type": "string", "minLength": 1, "maxLength": 200, "description": "The caller's id, unique per system; assigned when absent (a time-ordered UUID, version 7)"},
         "time": {"type": "string", "format": "date-time", "description": "When the decision was made"},
         "model_version": {"type": "string", "minLength": 1, "maxLength": 200},
         "decision": scalar.clone(),
