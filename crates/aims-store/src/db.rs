@@ -6,6 +6,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use aims_ledger::Hash;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder, Value as SqlValue};
 use sea_query_sqlx::SqlxBinder;
@@ -179,17 +180,24 @@ impl Pool {
 }
 
 /// One entry of a decision log as stored, with its time already in the ledger's form.
+/// A hash column that holds no hash reads as `None`, so that verification reports the
+/// entry as edited rather than the database as unreadable.
 pub(crate) struct DecisionRow {
     pub seq: i64,
     pub time: String,
     pub actor: String,
     pub action: String,
     pub event_id: String,
-    pub new_state_hash: Option<String>,
-    pub prev_state_hash: Option<String>,
-    pub prev_entry_hash: Option<String>,
-    pub entry_hash: Option<String>,
+    pub new_state_hash: Option<Hash>,
+    pub prev_state_hash: Option<Hash>,
+    pub prev_entry_hash: Option<Hash>,
+    pub entry_hash: Option<Hash>,
     pub state: String,
+}
+
+/// A stored hash column's value, if it holds a hash.
+pub(crate) fn stored_hash(text: Option<&str>) -> Option<Hash> {
+    text.and_then(|t| Hash::from_hex(t).ok())
 }
 
 /// One entry of a decision log to store.
@@ -392,7 +400,7 @@ impl Tx {
     ) -> Result<S>
     where
         S: Send + 'static,
-        F: FnMut(&mut S, DecisionRow) -> Result<bool> + Send + 'static,
+        F: FnMut(&mut S, &DecisionRow) -> Result<bool> + Send + 'static,
     {
         match self {
             Tx::Sqlite(tx, _) => {
@@ -429,7 +437,7 @@ async fn scan_decisions_postgres<S, F>(
 ) -> Result<S>
 where
     S: Send + 'static,
-    F: FnMut(&mut S, DecisionRow) -> Result<bool> + Send + 'static,
+    F: FnMut(&mut S, &DecisionRow) -> Result<bool> + Send + 'static,
 {
     const PAGE: i64 = 20_000;
     const SELECT: &str = "SELECT seq, recorded_at, actor, action, event_id, new_state_hash, prev_state_hash, prev_entry_hash, entry_hash, state FROM decisions WHERE system_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
@@ -484,13 +492,13 @@ where
                     actor: stored.2,
                     action: stored.3,
                     event_id: stored.4,
-                    new_state_hash: stored.5,
-                    prev_state_hash: stored.6,
-                    prev_entry_hash: stored.7,
-                    entry_hash: stored.8,
+                    new_state_hash: stored_hash(stored.5.as_deref()),
+                    prev_state_hash: stored_hash(stored.6.as_deref()),
+                    prev_entry_hash: stored_hash(stored.7.as_deref()),
+                    entry_hash: stored_hash(stored.8.as_deref()),
                     state: stored.9,
                 };
-                match consume(&mut state, row) {
+                match consume(&mut state, &row) {
                     Ok(true) => {}
                     other => return (state, consume, other),
                 }

@@ -421,34 +421,20 @@ pub(crate) async fn replay<S: Send + 'static>(
     tx: &mut Tx,
     system_id: &str,
     state: S,
-    visit: fn(&mut S, Entry, String) -> Result<bool>,
+    visit: fn(&mut S, Entry, &str) -> Result<bool>,
 ) -> Result<S> {
     tx.scan_decisions(system_id, state, move |state, row| {
-        let (entry, text) = entry_from_row(row)?;
-        visit(state, entry, text)
+        visit(state, entry_from_row(row)?, &row.state)
     })
     .await
 }
 
-/// A stored decision row as a ledger entry and its state text. Hash columns that do not
-/// hold hashes read as zero hashes, so that verification reports the entry as edited
-/// rather than the database as unreadable.
-fn entry_from_row(row: DecisionRow) -> Result<(Entry, String)> {
-    let DecisionRow {
-        seq,
-        time,
-        actor,
-        action,
-        event_id,
-        new_state_hash,
-        prev_state_hash,
-        prev_entry_hash,
-        entry_hash,
-        state,
-    } = row;
-    let seq = u64::try_from(seq)
-        .map_err(|_| StoreError::Corrupt(format!("decision entry {seq}: bad seq")))?;
-    let action = match action.as_str() {
+/// A stored decision row as a ledger entry. Chain hashes that are not hashes read as zero
+/// hashes, so that verification reports the entry as edited.
+fn entry_from_row(row: &DecisionRow) -> Result<Entry> {
+    let seq = u64::try_from(row.seq)
+        .map_err(|_| StoreError::Corrupt(format!("decision entry {}: bad seq", row.seq)))?;
+    let action = match row.action.as_str() {
         "create" => Action::Create,
         "update" => Action::Update,
         "delete" => Action::Delete,
@@ -458,22 +444,18 @@ fn entry_from_row(row: DecisionRow) -> Result<(Entry, String)> {
             )));
         }
     };
-    let hash = |text: Option<String>| text.and_then(|t| Hash::from_hex(&t).ok());
-    Ok((
-        Entry {
-            seq,
-            time,
-            actor,
-            action,
-            entity_type: "decision".into(),
-            entity_id: event_id,
-            new_state_hash: hash(new_state_hash),
-            prev_state_hash: hash(prev_state_hash),
-            prev_entry_hash: hash(prev_entry_hash).unwrap_or(Hash::ZERO),
-            entry_hash: hash(entry_hash).unwrap_or(Hash::ZERO),
-        },
-        state,
-    ))
+    Ok(Entry {
+        seq,
+        time: row.time.clone(),
+        actor: row.actor.clone(),
+        action,
+        entity_type: "decision".into(),
+        entity_id: row.event_id.clone(),
+        new_state_hash: row.new_state_hash,
+        prev_state_hash: row.prev_state_hash,
+        prev_entry_hash: row.prev_entry_hash.unwrap_or(Hash::ZERO),
+        entry_hash: row.entry_hash.unwrap_or(Hash::ZERO),
+    })
 }
 
 /// Verifies every decision log and writes its head: after an import, which must bring

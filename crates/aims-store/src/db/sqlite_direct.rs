@@ -11,11 +11,42 @@ use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 use sqlx::SqliteConnection;
 
-use super::{DecisionRow, NewDecisionRow, format_timestamp};
+use super::{DecisionRow, NewDecisionRow, format_timestamp, stored_hash};
 use crate::error::{Result, StoreError};
 
 /// Rows handed from the reading thread to the verifying one at a time.
 const CHUNK: usize = 4096;
+/// Chunks read ahead of the verifier.
+const CHUNKS_IN_FLIGHT: usize = 4;
+
+/// Rows handed over at once: the first `len` of `rows` are current, the rest are kept
+/// for their buffers.
+struct Chunk {
+    rows: Vec<DecisionRow>,
+    len: usize,
+}
+
+impl Chunk {
+    /// The next row slot, reusing a consumed row's strings where there is one.
+    fn next_slot(&mut self) -> &mut DecisionRow {
+        if self.len == self.rows.len() {
+            self.rows.push(DecisionRow {
+                seq: 0,
+                time: String::new(),
+                actor: String::new(),
+                action: String::new(),
+                event_id: String::new(),
+                new_state_hash: None,
+                prev_state_hash: None,
+                prev_entry_hash: None,
+                entry_hash: None,
+                state: String::new(),
+            });
+        }
+        self.len += 1;
+        &mut self.rows[self.len - 1]
+    }
+}
 
 /// Runs `work` on the connection's handle, inside whatever transaction it has open.
 pub(super) async fn with_handle<T>(
@@ -37,9 +68,7 @@ pub(super) async fn with_handle<T>(
 /// Runs blocking work without stalling the other tasks of a multi-threaded runtime.
 fn blocking<T>(work: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current() {
-        Ok(runtime)
-            if runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread =>
-        {
+        Ok(runtime) if runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
             tokio::task::block_in_place(work)
         }
         _ => work(),
@@ -58,7 +87,12 @@ pub(super) fn insert_decisions(connection: &Connection, rows: &[NewDecisionRow])
          recorded_at, actor, state, new_state_hash, prev_state_hash, prev_entry_hash, entry_hash) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?;
+    // A batch shares one recording time; format it once.
+    let mut recorded = (None, String::new());
     for row in rows {
+        if recorded.0 != Some(row.recorded_at) {
+            recorded = (Some(row.recorded_at), sqlx_timestamp(row.recorded_at));
+        }
         insert.execute(rusqlite::params![
             row.system_id,
             row.seq,
@@ -66,7 +100,7 @@ pub(super) fn insert_decisions(connection: &Connection, rows: &[NewDecisionRow])
             row.action,
             row.event_id,
             sqlx_timestamp(row.occurred_at),
-            sqlx_timestamp(row.recorded_at),
+            recorded.1,
             row.actor,
             row.state,
             row.new_state_hash,
@@ -81,6 +115,10 @@ pub(super) fn insert_decisions(connection: &Connection, rows: &[NewDecisionRow])
 /// Reads a system's decision log in seq order on this thread and hands each row to
 /// `consume` on a second one, so reading and hashing each take a core. Stops early when
 /// `consume` returns `false`; its verdict comes before any later read error.
+///
+/// Chunks of rows go back to the reader once consumed, which refills their strings in
+/// place: a log is read without an allocation per row, and no memory allocated by one
+/// thread is freed by the other (which would make them contend for the allocator).
 pub(super) fn scan_decisions<S, F>(
     connection: &Connection,
     system_id: &str,
@@ -89,24 +127,27 @@ pub(super) fn scan_decisions<S, F>(
 ) -> Result<S>
 where
     S: Send,
-    F: FnMut(&mut S, DecisionRow) -> Result<bool> + Send,
+    F: FnMut(&mut S, &DecisionRow) -> Result<bool> + Send,
 {
     std::thread::scope(|scope| {
-        let (send, receive) = mpsc::sync_channel::<Vec<DecisionRow>>(4);
+        let (send, receive) = mpsc::sync_channel::<Chunk>(CHUNKS_IN_FLIGHT);
+        let (give_back, take_back) = mpsc::sync_channel::<Chunk>(CHUNKS_IN_FLIGHT + 1);
         let verifier = scope.spawn(move || {
             let mut state = state;
             for chunk in receive {
-                for row in chunk {
+                for row in &chunk.rows[..chunk.len] {
                     match consume(&mut state, row) {
                         Ok(true) => {}
                         Ok(false) => return (state, Ok(true)),
                         Err(e) => return (state, Err(e)),
                     }
                 }
+                // The reader may have finished and gone; then the chunk is simply dropped.
+                let _ = give_back.try_send(chunk);
             }
             (state, Ok(false))
         });
-        let read = read_rows(connection, system_id, &send);
+        let read = read_rows(connection, system_id, &send, &take_back);
         drop(send);
         let (state, stopped) = verifier
             .join()
@@ -121,69 +162,84 @@ where
 fn read_rows(
     connection: &Connection,
     system_id: &str,
-    send: &mpsc::SyncSender<Vec<DecisionRow>>,
+    send: &mpsc::SyncSender<Chunk>,
+    take_back: &mpsc::Receiver<Chunk>,
 ) -> Result<()> {
     let mut select = connection.prepare(
         "SELECT seq, recorded_at, actor, action, event_id, new_state_hash, prev_state_hash, \
          prev_entry_hash, entry_hash, state FROM decisions WHERE system_id = ?1 ORDER BY seq",
     )?;
     let mut rows = select.query([system_id])?;
-    let mut chunk = Vec::with_capacity(CHUNK);
+    let fresh = || Chunk {
+        rows: Vec::with_capacity(CHUNK),
+        len: 0,
+    };
+    let mut chunk = fresh();
     while let Some(row) = rows.next()? {
-        chunk.push(DecisionRow {
-            seq: match row.get_ref(0)? {
-                ValueRef::Integer(seq) => seq,
-                _ => -1,
-            },
-            time: entry_time(row.get_ref(1)?),
-            actor: text(row.get_ref(2)?).unwrap_or_default(),
-            action: text(row.get_ref(3)?).unwrap_or_default(),
-            event_id: text(row.get_ref(4)?).unwrap_or_default(),
-            new_state_hash: text(row.get_ref(5)?),
-            prev_state_hash: text(row.get_ref(6)?),
-            prev_entry_hash: text(row.get_ref(7)?),
-            entry_hash: text(row.get_ref(8)?),
-            state: text(row.get_ref(9)?).unwrap_or_default(),
-        });
-        if chunk.len() == CHUNK {
-            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-            if send.send(full).is_err() {
+        let slot = chunk.next_slot();
+        slot.seq = match row.get_ref(0)? {
+            ValueRef::Integer(seq) => seq,
+            _ => -1,
+        };
+        entry_time(row.get_ref(1)?, &mut slot.time);
+        set_text(row.get_ref(2)?, &mut slot.actor);
+        set_text(row.get_ref(3)?, &mut slot.action);
+        set_text(row.get_ref(4)?, &mut slot.event_id);
+        slot.new_state_hash = hash(row.get_ref(5)?);
+        slot.prev_state_hash = hash(row.get_ref(6)?);
+        slot.prev_entry_hash = hash(row.get_ref(7)?);
+        slot.entry_hash = hash(row.get_ref(8)?);
+        set_text(row.get_ref(9)?, &mut slot.state);
+        if chunk.len == CHUNK {
+            let mut next = take_back.try_recv().unwrap_or_else(|_| fresh());
+            next.len = 0;
+            if send.send(std::mem::replace(&mut chunk, next)).is_err() {
                 // The verifier stopped at a problem; the rest is not needed.
                 return Ok(());
             }
         }
     }
-    if !chunk.is_empty() {
+    if chunk.len > 0 {
         let _ = send.send(chunk);
     }
     Ok(())
 }
 
-/// A stored value as text. Whatever was written into a column outside aims is read as
-/// text, so verification reports the entry as edited rather than the log as unreadable.
-fn text(value: ValueRef<'_>) -> Option<String> {
+/// Sets `out` to a stored value as text (empty for NULL). Whatever was written into a
+/// column outside aims is read as text, so verification reports the entry as edited
+/// rather than the log as unreadable.
+fn set_text(value: ValueRef<'_>, out: &mut String) {
+    out.clear();
     match value {
-        ValueRef::Null => None,
-        ValueRef::Integer(i) => Some(i.to_string()),
-        ValueRef::Real(r) => Some(r.to_string()),
-        ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Null => {}
+        ValueRef::Integer(i) => out.push_str(&i.to_string()),
+        ValueRef::Real(r) => out.push_str(&r.to_string()),
+        ValueRef::Text(t) | ValueRef::Blob(t) => match std::str::from_utf8(t) {
+            Ok(valid) => out.push_str(valid),
+            Err(_) => out.push_str(&String::from_utf8_lossy(t)),
+        },
     }
 }
 
-/// The entry's time as the ledger hashed it (RFC 3339, UTC, microseconds) from the text
-/// sqlx stored. The usual `…SS.ffffff+00:00` is rewritten in place; anything else is
-/// parsed, and text that is no time at all is kept as it is, so its entry fails its hash.
-fn entry_time(value: ValueRef<'_>) -> String {
-    let stored = text(value).unwrap_or_default();
-    let bytes = stored.as_bytes();
-    if bytes.len() == 32 && bytes[19] == b'.' && stored.ends_with("+00:00") {
-        let mut time = stored;
-        time.replace_range(26.., "Z");
-        return time;
+/// A stored hash column, decoded where it is read.
+fn hash(value: ValueRef<'_>) -> Option<aims_ledger::Hash> {
+    match value {
+        ValueRef::Text(t) | ValueRef::Blob(t) => stored_hash(std::str::from_utf8(t).ok()),
+        _ => None,
     }
-    match DateTime::parse_from_rfc3339(&stored) {
-        Ok(t) => format_timestamp(t.with_timezone(&Utc)),
-        Err(_) => stored,
+}
+
+/// Sets `out` to the entry's time as the ledger hashed it (RFC 3339, UTC, microseconds)
+/// from the text sqlx stored. The usual `…SS.ffffff+00:00` is rewritten in place;
+/// anything else is parsed, and text that is no time at all is kept as it is, so its
+/// entry fails its hash.
+fn entry_time(value: ValueRef<'_>, out: &mut String) {
+    set_text(value, out);
+    let bytes = out.as_bytes();
+    if bytes.len() == 32 && bytes[19] == b'.' && out.ends_with("+00:00") {
+        out.replace_range(26.., "Z");
+    } else if let Ok(t) = DateTime::parse_from_rfc3339(out) {
+        *out = format_timestamp(t.with_timezone(&Utc));
     }
 }
 
@@ -202,12 +258,19 @@ mod tests {
             let t = DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc);
             let stored = sqlx_timestamp(t);
             assert_eq!(
-                entry_time(ValueRef::Text(stored.as_bytes())),
+                read_time(ValueRef::Text(stored.as_bytes())),
                 format_timestamp(t),
                 "{stored}"
             );
         }
-        assert_eq!(entry_time(ValueRef::Text(b"yesterday")), "yesterday");
-        assert_eq!(entry_time(ValueRef::Integer(7)), "7");
+        assert_eq!(read_time(ValueRef::Text(b"yesterday")), "yesterday");
+        assert_eq!(read_time(ValueRef::Integer(7)), "7");
+    }
+
+    fn read_time(value: ValueRef<'_>) -> String {
+        // A slot's earlier contents must not show through.
+        let mut out = "2000-01-01T00:00:00.000000+00:00 left over".to_owned();
+        entry_time(value, &mut out);
+        out
     }
 }
