@@ -265,7 +265,7 @@ async fn verify_decision_logs(
                 }
                 // Stored canonical, a state hashes as it is; anything else is parsed first.
                 if entry.new_state_hash != Some(aims_ledger::sha256(state.as_bytes())) {
-                    let value = serde_json::from_str(&state).unwrap_or(Value::Null);
+                    let value = serde_json::from_str(state).unwrap_or(Value::Null);
                     if let Some(failure) = check_state(&entry, &value) {
                         *problem = Some(failure);
                         return Ok(false);
