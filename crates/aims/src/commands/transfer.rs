@@ -7,25 +7,19 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use tempfile::TempPath;
 
 use super::open_store;
 use crate::cli::DecisionFormat;
 use crate::settings::Settings;
 
-/// Where an export goes: standard output for `-`, otherwise a file written beside the
-/// target and renamed into place on success, so a failed export never leaves a partial file.
+/// Where an export goes: standard output for `-`, otherwise a file of its own beside the
+/// target (so two exports at once never share one) that is renamed into place on success;
+/// a failed export never leaves a partial file.
 pub struct Output {
     writer: BufWriter<Box<dyn Write + Send>>,
-    partial: Option<(PathBuf, PathBuf)>,
-}
-
-/// An export that did not finish takes its partial file with it.
-impl Drop for Output {
-    fn drop(&mut self) {
-        if let Some((partial, _)) = self.partial.take() {
-            let _ = std::fs::remove_file(partial);
-        }
-    }
+    /// The file being written, removed when dropped unless it took the target's name.
+    partial: Option<(TempPath, PathBuf)>,
 }
 
 impl Output {
@@ -36,9 +30,24 @@ impl Output {
                 partial: None,
             });
         }
-        let partial = target.with_extension("partial");
-        let file = File::create(&partial)
-            .with_context(|| format!("cannot create {}", partial.display()))?;
+        let dir = match target.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "export".into());
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".partial");
+        // The mode a plain `File::create` gives, not the temporary file's owner-only one.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let (file, partial) = builder
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot create a file beside {}", target.display()))?
+            .into_parts();
         Ok(Output {
             writer: BufWriter::new(Box::new(file)),
             partial: Some((partial, target.to_owned())),
@@ -51,15 +60,15 @@ impl Output {
 
     pub fn finish(mut self) -> anyhow::Result<()> {
         self.writer.flush().context("cannot write the output")?;
-        if let Some((partial, target)) = &self.partial {
+        if let Some((partial, target)) = self.partial.take() {
             // Closed, and complete on disk, before it takes the target's name.
             self.writer = BufWriter::new(Box::new(std::io::sink()));
-            File::open(partial)
+            File::open(&partial)
                 .and_then(|f| f.sync_all())
                 .with_context(|| format!("cannot write {}", partial.display()))?;
-            std::fs::rename(partial, target)
+            partial
+                .persist(&target)
                 .with_context(|| format!("cannot write {}", target.display()))?;
-            self.partial = None;
         }
         Ok(())
     }
@@ -152,4 +161,48 @@ pub async fn export_decisions(
     out.finish()?;
     eprintln!("Exported {rows} decision events.");
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(output: &mut Output, text: &str) {
+        output.writer().write_all(text.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn exports_at_once_keep_their_own_files_and_a_failed_one_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (csv, json) = (
+            dir.path().join("report.csv"),
+            dir.path().join("report.json"),
+        );
+        let mut first = Output::create(&csv).unwrap();
+        let mut second = Output::create(&json).unwrap();
+        let mut failed = Output::create(&dir.path().join("report.xlsx")).unwrap();
+        write(&mut first, "a,b\n");
+        write(&mut second, "{}");
+        write(&mut failed, "half");
+        second.finish().unwrap();
+        first.finish().unwrap();
+        drop(failed);
+        assert_eq!(std::fs::read_to_string(&csv).unwrap(), "a,b\n");
+        assert_eq!(std::fs::read_to_string(&json).unwrap(), "{}");
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["report.csv", "report.json"]);
+
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let plain = dir.path().join("plain");
+            File::create(&plain).unwrap();
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&csv), mode(&plain), "an export gets the usual mode");
+        }
+    }
 }
