@@ -10,11 +10,13 @@ three unchanged), then times, in the same run and on the same files:
     scipy.stats.ks_2samp, scipy.stats.wasserstein_distance and
     scipy.spatial.distance.jensenshannon (the SciPy route; its compute time alone is shown
     too),
-and checks that both routes give the same figures to 1e-9.
+and checks that both routes give the same figures to 1e-9. With --formats csv,parquet the
+same rows are measured again as Parquet (written by polars: zstd, its default row groups),
+where aims reads the typed columns and polars reads Parquet.
 
 Each timing is the best of --repeat runs (default 3), as the machine may be shared.
 
-Usage: bench/drift.py [--rows 1000000,10000000] [--repeat 3]
+Usage: bench/drift.py [--rows 1000000,10000000] [--repeat 3] [--formats csv,parquet]
 Needs numpy, scipy and polars (pip install -r scripts/requirements-test.txt polars).
 """
 
@@ -33,7 +35,7 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import ks_2samp, wasserstein_distance
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fairness import ROOT, generate, read_bytes, timed  # noqa: E402
+from fairness import ROOT, frame, read_bytes, timed  # noqa: E402
 
 COLUMNS = [f"f{i}" for i in range(10)]
 BINS = 10
@@ -58,7 +60,15 @@ def run_aims(aims, reference, current):
 
 
 def read_columns(reference, current):
-    return (pl.read_csv(reference, columns=COLUMNS), pl.read_csv(current, columns=COLUMNS))
+    read = pl.read_parquet if reference.endswith(".parquet") else pl.read_csv
+    return (read(reference, columns=COLUMNS), read(current, columns=COLUMNS))
+
+
+def write(data, path):
+    if path.endswith(".parquet"):
+        data.write_parquet(path)
+    else:
+        data.write_csv(path)
 
 
 def scipy_drift(ref_df, cur_df):
@@ -88,36 +98,41 @@ def same_figures(report, reference):
                 raise SystemExit(f"{column['name']} {key}: aims {ours!r}, SciPy {theirs!r}")
 
 
+def measure(aims, repeat, rows, fmt, reference, current):
+    size = (os.path.getsize(reference) + os.path.getsize(current)) / 1e6
+    t_read, _ = best(repeat, lambda: (read_bytes(reference), read_bytes(current)))
+    t_aims, (report, peak, cpu) = best(repeat, lambda: run_aims(aims, reference, current))
+    t_load, (ref_df, cur_df) = best(repeat, lambda: read_columns(reference, current))
+    t_scipy, figures = best(repeat, lambda: scipy_drift(ref_df, cur_df))
+    same_figures(report, figures)
+    total = t_load + t_scipy
+    print(f"| {rows:,} | {fmt} | {size:,.0f} MB | {t_read:.2f} s | {t_aims:.2f} s | {cpu:.2f} s | {t_load:.2f} s | "
+          f"{t_scipy:.2f} s | {total:.2f} s | {t_scipy / t_aims:.1f}x | {total / t_aims:.1f}x | {peak / 1024:.0f} MB |")
+    sys.stdout.flush()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="1000000")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--formats", default="csv", help="csv, parquet or both, comma-separated")
     args = parser.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "aims"], cwd=ROOT, check=True)
     aims = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "aims")
     work = tempfile.mkdtemp(prefix="aims-drift-bench-")
     print(f"# Drift benchmark on {os.cpu_count()} cores: 10 numeric columns, reference vs current of the same size\n")
-    print("| rows per file | files | read bytes | aims | aims CPU | polars read | SciPy compute | polars + SciPy | "
+    print("| rows per file | format | files | read bytes | aims | aims CPU | polars read | SciPy compute | polars + SciPy | "
           "aims vs SciPy | aims vs polars + SciPy | aims peak memory |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for rows in [int(r) for r in args.rows.split(",")]:
-        reference = os.path.join(work, f"reference-{rows}.csv")
-        current = os.path.join(work, f"current-{rows}.csv")
-        generate(reference, rows)
-        generate(current, rows, seed=12, drift=0.2)
-        size = (os.path.getsize(reference) + os.path.getsize(current)) / 1e6
-        t_read, _ = best(args.repeat, lambda: (read_bytes(reference), read_bytes(current)))
-        t_aims, (report, peak, cpu) = best(args.repeat, lambda: run_aims(aims, reference, current))
-        t_load, (ref_df, cur_df) = best(args.repeat, lambda: read_columns(reference, current))
-        t_scipy, figures = best(args.repeat, lambda: scipy_drift(ref_df, cur_df))
-        same_figures(report, figures)
-        total = t_load + t_scipy
-        print(f"| {rows:,} | {size:,.0f} MB | {t_read:.2f} s | {t_aims:.2f} s | {cpu:.2f} s | {t_load:.2f} s | {t_scipy:.2f} s | "
-              f"{total:.2f} s | {t_scipy / t_aims:.1f}x | {total / t_aims:.1f}x | {peak / 1024:.0f} MB |")
-        sys.stdout.flush()
-        del ref_df, cur_df
-        os.remove(reference)
-        os.remove(current)
+        for fmt in args.formats.split(","):
+            reference = os.path.join(work, f"reference-{rows}.{fmt}")
+            current = os.path.join(work, f"current-{rows}.{fmt}")
+            write(frame(rows), reference)
+            write(frame(rows, seed=12, drift=0.2), current)
+            measure(aims, args.repeat, rows, fmt, reference, current)
+            os.remove(reference)
+            os.remove(current)
     os.rmdir(work)
 
 

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use serde::Serialize;
 
-use crate::input::{CsvInput, InputError};
+use crate::input::{Headers, InputError};
 use crate::ks::KsMethod;
 use collect::{ColumnData, Plan, collect};
 
@@ -210,19 +210,18 @@ pub fn evaluate_drift_observed(
     bytes_read: &AtomicU64,
 ) -> Result<DriftReport, DriftError> {
     check(params)?;
-    // Only the headers are needed here.
-    let ref_input = CsvInput::open_columns(reference, params.delimiter, Some(&[]))?;
-    let cur_input = CsvInput::open_columns(current, params.delimiter, Some(&[]))?;
-    let names = column_names(&ref_input, &cur_input, params)?;
+    let ref_headers = Headers::read(reference, params.delimiter)?;
+    let cur_headers = Headers::read(current, params.delimiter)?;
+    let names = column_names(&ref_headers, &cur_headers, params)?;
     let ref_at: Vec<usize> = names
         .iter()
-        .map(|n| ref_input.column(n))
+        .map(|n| ref_headers.column(n))
         .collect::<Result<_, _>>()?;
     let cur_at: Vec<usize> = names
         .iter()
-        .map(|n| cur_input.column(n))
+        .map(|n| cur_headers.column(n))
         .collect::<Result<_, _>>()?;
-    drop((ref_input, cur_input));
+    drop((ref_headers, cur_headers));
 
     let read = |path: &Path, at: &[usize], plans: &[Plan]| {
         collect(
@@ -313,15 +312,15 @@ fn no_rows(path: &Path, rows: u64) -> Result<(), DriftError> {
 }
 
 fn column_names(
-    reference: &CsvInput,
-    current: &CsvInput,
+    reference: &Headers,
+    current: &Headers,
     params: &DriftParams,
 ) -> Result<Vec<String>, DriftError> {
     if !params.columns.is_empty() {
         return Ok(params.columns.clone());
     }
-    let in_ref: BTreeSet<&String> = reference.headers.iter().collect();
-    let in_cur: BTreeSet<&String> = current.headers.iter().collect();
+    let in_ref: BTreeSet<&String> = reference.names.iter().collect();
+    let in_cur: BTreeSet<&String> = current.names.iter().collect();
     let only = |a: &BTreeSet<&String>, b: &BTreeSet<&String>| -> Vec<String> {
         a.difference(b).map(|s| (*s).clone()).collect()
     };
@@ -336,7 +335,7 @@ fn column_names(
     }
     let mut seen = BTreeSet::new();
     Ok(reference
-        .headers
+        .names
         .iter()
         .filter(|h| seen.insert(h.as_str()))
         .cloned()
@@ -407,6 +406,7 @@ fn run_jobs(jobs: Vec<Job>, params: &DriftParams, threads: usize) -> Vec<ColumnD
     std::thread::scope(|scope| {
         for _ in 0..threads.max(1).min(count.max(1)) {
             scope.spawn(|| {
+                let mut scratch = Vec::new();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= count {
@@ -414,7 +414,7 @@ fn run_jobs(jobs: Vec<Job>, params: &DriftParams, threads: usize) -> Vec<ColumnD
                     }
                     let job = queue[i].lock().unwrap_or_else(|p| p.into_inner()).take();
                     if let Some(job) = job {
-                        let column = measure(job, params);
+                        let column = measure(job, params, &mut scratch);
                         *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(column);
                     }
                 }
@@ -438,7 +438,8 @@ fn verdict(psi: Option<f64>, ref_count: u64, cur_count: u64, params: &DriftParam
     }
 }
 
-fn measure(job: Job, params: &DriftParams) -> ColumnDrift {
+/// Measures one column; `scratch` is the worker's sort buffer, kept from column to column.
+fn measure(job: Job, params: &DriftParams, scratch: &mut Vec<u64>) -> ColumnDrift {
     let Job {
         name,
         kind,
@@ -469,8 +470,8 @@ fn measure(job: Job, params: &DriftParams) -> ColumnDrift {
     };
     match kind {
         Kind::Numeric => {
-            let r = crate::sort::sort_parts(reference.numbers);
-            let c = crate::sort::sort_parts(current.numbers);
+            let r = crate::sort::sort_parts(reference.numbers, scratch);
+            let c = crate::sort::sort_parts(current.numbers, scratch);
             if !r.is_empty() && !c.is_empty() {
                 let m = metrics::numeric(&r, &c, params.bins, params.psi_floor);
                 column.psi = Some(m.psi);

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::confusion::{Confusion, Ratio};
 use crate::input::{CsvInput, InputError};
-use crate::parquet_input::ParquetSource;
+use crate::parquet_input::{ParquetSource, RowGroupValues, scan_row_groups};
 use crate::stats::{Z95, wilson};
 
 /// Sensitive values are interned per column and packed into one integer per row, so
@@ -440,7 +440,7 @@ pub fn evaluate_fairness_observed(
     let parts = if crate::input::is_parquet(path)? {
         count_parquet(path, params, &wanted, threads.max(1), bytes_read)?
     } else {
-        count_text(path, params, &wanted, threads, bytes_read)?
+        count_text(path, params, threads, bytes_read)?
     };
     let merged = merge(path, params, parts)?;
     if merged.rows == 0 {
@@ -460,12 +460,11 @@ pub fn evaluate_fairness_observed(
 fn count_text(
     path: &Path,
     params: &FairnessParams,
-    wanted: &[String],
     threads: usize,
     bytes_read: &AtomicU64,
 ) -> Result<Vec<Counts>, InputError> {
-    let mut input = CsvInput::open_columns(path, params.delimiter, Some(wanted))?;
-    let layout = Layout::find(params, |name| input.column(name))?;
+    let mut input = CsvInput::open(path, params.delimiter)?;
+    let layout = Layout::find(params, |name| input.headers.column(name))?;
     let last = layout.last();
     let partials = crate::scan::scan_lines(
         &mut crate::scan::Counted {
@@ -492,8 +491,7 @@ fn count_text(
     Ok(partials.into_iter().map(|p| p.counts).collect())
 }
 
-/// Parquet: the workers take row groups in file order and read the decoded values
-/// directly. Row `r` of the file is line `r + 2`, as in its text form.
+/// Parquet: the workers take row groups and read the decoded values directly.
 fn count_parquet(
     path: &Path,
     params: &FairnessParams,
@@ -501,8 +499,6 @@ fn count_parquet(
     threads: usize,
     bytes_read: &AtomicU64,
 ) -> Result<Vec<Counts>, InputError> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
     let first = ParquetSource::open_path(path, Some(wanted))?;
     let decoded = first.decoded_headers();
     let layout = Layout::find(params, |name| {
@@ -515,81 +511,19 @@ fn count_parquet(
                 available: first.headers.clone(),
             })
     })?;
-    let groups = first.row_groups();
-    let mut starts = Vec::with_capacity(groups);
-    let mut line = 2u64;
-    for g in 0..groups {
-        starts.push(line);
-        line += first.group_size(g).0;
-    }
-    let next = AtomicUsize::new(0);
-    // After an error in a group, later groups cannot hold an earlier one: skip them.
-    let failed_group = AtomicUsize::new(usize::MAX);
-    // A worker's counts, and the first bad row it met (line, message).
-    type Worked = (Counts, Option<(u64, String)>);
-    let work = |source: &ParquetSource| -> Worked {
-        let mut counts = Counts::new(params);
-        let mut fields = vec![Vec::new(); decoded.len()];
-        loop {
-            let g = next.fetch_add(1, Ordering::Relaxed);
-            if g >= groups || g > failed_group.load(Ordering::Relaxed) {
-                return (counts, None);
+    let init = || (Counts::new(params), vec![Vec::new(); decoded.len()]);
+    let work =
+        |(counts, fields): &mut (Counts, Vec<Vec<u8>>), mut values: RowGroupValues, start: u64| {
+            for (line, _) in (start..).zip(0..values.rows()) {
+                values.next_row(fields);
+                counts
+                    .count(params, &layout, line, |at| &fields[at])
+                    .map_err(|message| (line, message))?;
             }
-            let fail = |line: u64, message: String| {
-                failed_group.fetch_min(g, Ordering::Relaxed);
-                Some((line, message))
-            };
-            let mut values = match source.decode_group(g) {
-                Ok(values) => values,
-                Err(message) => return (counts, fail(starts[g], message)),
-            };
-            for (line, _) in (starts[g]..).zip(0..values.rows()) {
-                values.next_row(&mut fields);
-                if let Err(message) = counts.count(params, &layout, line, |at| &fields[at]) {
-                    return (counts, fail(line, message));
-                }
-            }
-            bytes_read.fetch_add(source.group_size(g).1, Ordering::Relaxed);
-        }
-    };
-    let results: Vec<Result<Worked, InputError>> = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads.min(groups.max(1)))
-            .map(|_| {
-                scope.spawn(|| {
-                    ParquetSource::open_path(path, Some(wanted)).map(|source| work(&source))
-                })
-            })
-            .collect();
-        let mut results = vec![Ok(work(&first))];
-        results.extend(helpers.into_iter().map(|h| {
-            h.join().unwrap_or_else(|_| {
-                Err(InputError::Invalid {
-                    path: path.to_owned(),
-                    message: "a worker stopped unexpectedly".into(),
-                })
-            })
-        }));
-        results
-    });
-    let mut parts = Vec::with_capacity(results.len());
-    let mut first_error: Option<(u64, String)> = None;
-    for result in results {
-        let (counts, error) = result?;
-        parts.push(counts);
-        if let Some(error) = error
-            && first_error.as_ref().is_none_or(|e| error.0 < e.0)
-        {
-            first_error = Some(error);
-        }
-    }
-    match first_error {
-        Some((line, message)) => Err(InputError::Row {
-            path: path.to_owned(),
-            line,
-            message,
-        }),
-        None => Ok(parts),
-    }
+            Ok(())
+        };
+    let states = scan_row_groups(first, path, threads, bytes_read, init, work)?;
+    Ok(states.into_iter().map(|(counts, _)| counts).collect())
 }
 
 /// Joins the workers' counts: each interned its own ids, so groups are re-keyed by the

@@ -46,26 +46,48 @@ pub fn is_parquet(path: &Path) -> Result<bool, InputError> {
     Ok(&magic[..read] == b"PAR1")
 }
 
-/// A delimited file (plain, gzip or zstd) or a Parquet file seen as one, with its header
-/// row read; `stream` is positioned at the first data line (line 2).
-pub struct CsvInput {
+/// A file's column names, read from a delimited file's header row or a Parquet schema.
+pub struct Headers {
     pub path: PathBuf,
+    pub names: Vec<String>,
+}
+
+impl Headers {
+    /// Reads only the names, not the rows.
+    pub fn read(path: &Path, delimiter: u8) -> Result<Headers, InputError> {
+        if is_parquet(path)? {
+            let source = ParquetSource::open_path(path, Some(&[]))?;
+            return Ok(Headers {
+                path: path.to_owned(),
+                names: source.headers,
+            });
+        }
+        Ok(CsvInput::open(path, delimiter)?.headers)
+    }
+
+    /// The index of a named column, or an error listing the columns there are.
+    pub fn column(&self, name: &str) -> Result<usize, InputError> {
+        self.names
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| InputError::MissingColumn {
+                path: self.path.clone(),
+                column: name.to_owned(),
+                available: self.names.clone(),
+            })
+    }
+}
+
+/// A delimited file (plain, gzip or zstd) with its header row read; `stream` is
+/// positioned at the first data line (line 2). Parquet files are read by row groups
+/// ([`crate::parquet_input`]), not through here.
+pub struct CsvInput {
     pub stream: BufReader<Box<dyn Read + Send>>,
-    pub headers: Vec<String>,
+    pub headers: Headers,
 }
 
 impl CsvInput {
     pub fn open(path: &Path, delimiter: u8) -> Result<CsvInput, InputError> {
-        CsvInput::open_columns(path, delimiter, None)
-    }
-
-    /// As [`CsvInput::open`], saying which columns will be read (`None`: all): a Parquet
-    /// file then decodes only those, and leaves the others empty.
-    pub fn open_columns(
-        path: &Path,
-        delimiter: u8,
-        wanted: Option<&[String]>,
-    ) -> Result<CsvInput, InputError> {
         let open_error = |source| InputError::Open {
             path: path.to_owned(),
             source,
@@ -108,10 +130,10 @@ impl CsvInput {
                 }
             }),
             b"PAR1" => {
-                let source = ParquetSource::open(file, path, wanted)?;
-                decode_on_thread(source, move |source, send| {
-                    source.write_text(delimiter, send)
-                })
+                return Err(InputError::Invalid {
+                    path: path.to_owned(),
+                    message: "a Parquet file is read by row groups, not as delimited text".into(),
+                });
             }
             _ => Box::new(file),
         };
@@ -140,22 +162,12 @@ impl CsvInput {
             }
         };
         Ok(CsvInput {
-            path: path.to_owned(),
             stream,
-            headers,
+            headers: Headers {
+                path: path.to_owned(),
+                names: headers,
+            },
         })
-    }
-
-    /// The index of a named column, or an error listing the columns there are.
-    pub fn column(&self, name: &str) -> Result<usize, InputError> {
-        self.headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| InputError::MissingColumn {
-                path: self.path.clone(),
-                column: name.to_owned(),
-                available: self.headers.clone(),
-            })
     }
 }
 

@@ -22,54 +22,62 @@ fn value(k: u64) -> f64 {
     f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
-/// Sorts the concatenation of `parts` ascending, without first copying them together.
-pub fn sort_parts(mut parts: Vec<Vec<f64>>) -> Vec<f64> {
-    if parts.len() <= 1 {
-        return sort_f64(parts.pop().unwrap_or_default());
-    }
-    let total = parts.iter().map(Vec::len).sum();
-    let mut all = Vec::with_capacity(total);
-    for part in parts {
-        all.extend_from_slice(&part);
-    }
-    sort_f64(all)
-}
-
-/// Sorts ascending. NaN must not occur (missing values are kept out of the columns).
-pub fn sort_f64(values: Vec<f64>) -> Vec<f64> {
-    if values.len() < RADIX_MIN {
-        let mut values = values;
+/// Sorts the concatenation of `parts` ascending. NaN must not occur (missing values are
+/// kept out of the columns). The parts become sort keys in the first part's allocation,
+/// and `scratch` is the second buffer the radix passes need: a caller sorting column
+/// after column passes the same one, so that its pages are not fresh each time.
+pub fn sort_parts(parts: Vec<Vec<f64>>, scratch: &mut Vec<u64>) -> Vec<f64> {
+    let total: usize = parts.iter().map(Vec::len).sum();
+    let mut parts = parts.into_iter();
+    let Some(first) = parts.next() else {
+        return Vec::new();
+    };
+    if total < RADIX_MIN {
+        let mut values = first;
+        parts.for_each(|part| values.extend(part));
         values.sort_unstable_by(f64::total_cmp);
         return values;
     }
-    let mut keys: Vec<u64> = values.into_iter().map(key).collect();
+    let mut keys: Vec<u64> = first.into_iter().map(key).collect();
+    keys.reserve(total - keys.len());
+    parts.for_each(|part| keys.extend(part.into_iter().map(key)));
+    radix_sort(keys, scratch).into_iter().map(value).collect()
+}
+
+fn radix_sort(mut keys: Vec<u64>, scratch: &mut Vec<u64>) -> Vec<u64> {
+    let n = keys.len();
     let mut counts = vec![[0usize; BUCKETS]; PASSES];
     for k in &keys {
         for (pass, count) in counts.iter_mut().enumerate() {
             count[((k >> (pass as u32 * DIGIT_BITS)) as usize) & (BUCKETS - 1)] += 1;
         }
     }
-    let mut scratch = vec![0u64; keys.len()];
+    if scratch.len() < n {
+        scratch.resize(n, 0);
+    }
     for (pass, count) in counts.iter_mut().enumerate() {
         // A digit every key shares moves nothing.
-        if count.contains(&keys.len()) {
+        if count.contains(&n) {
             continue;
         }
         let mut offset = 0;
         for c in count.iter_mut() {
-            let n = *c;
-            *c = offset;
-            offset += n;
+            let start = offset;
+            offset += *c;
+            *c = start;
         }
         let shift = pass as u32 * DIGIT_BITS;
-        for k in &keys {
+        let target = &mut scratch[..n];
+        for k in &keys[..n] {
             let digit = ((k >> shift) as usize) & (BUCKETS - 1);
-            scratch[count[digit]] = *k;
+            target[count[digit]] = *k;
             count[digit] += 1;
         }
-        std::mem::swap(&mut keys, &mut scratch);
+        // The buffers trade places; either may be the longer one.
+        std::mem::swap(&mut keys, scratch);
     }
-    keys.into_iter().map(value).collect()
+    keys.truncate(n);
+    keys
 }
 
 #[cfg(test)]
@@ -96,7 +104,21 @@ mod tests {
         values.extend([0.0, f64::MIN_POSITIVE, -f64::MAX, f64::MAX, 5e-324, -5e-324]);
         let mut expected = values.clone();
         expected.sort_by(f64::total_cmp);
-        assert_eq!(sort_f64(values), expected);
-        assert_eq!(sort_f64(vec![2.0, -1.0, 0.5]), vec![-1.0, 0.5, 2.0]);
+        let mut scratch = Vec::new();
+        let parts = vec![
+            values[..20_000].to_vec(),
+            Vec::new(),
+            values[20_000..].to_vec(),
+        ];
+        assert_eq!(sort_parts(parts, &mut scratch), expected);
+        // A scratch buffer longer than the column, as after a longer one.
+        assert_eq!(sort_parts(vec![values[..9_000].to_vec()], &mut scratch), {
+            let mut few = values[..9_000].to_vec();
+            few.sort_by(f64::total_cmp);
+            few
+        });
+        assert_eq!(sort_parts(vec![values], &mut scratch), expected);
+        let small = sort_parts(vec![vec![2.0], vec![-1.0, 0.5]], &mut scratch);
+        assert_eq!(small, vec![-1.0, 0.5, 2.0]);
     }
 }

@@ -7,7 +7,8 @@ use std::sync::atomic::AtomicU64;
 
 use rustc_hash::FxHashMap;
 
-use crate::input::{CsvInput, InputError};
+use crate::input::{CsvInput, InputError, is_parquet};
+use crate::parquet_input::{ParquetSource, RowGroupValues, scan_row_groups};
 use crate::scan::{Counted, Splitter, scan_lines};
 
 /// What to collect of a column.
@@ -56,6 +57,48 @@ struct ColumnState {
     numbers: Vec<f64>,
     /// Numbers collected in `Infer` mode, including any since dropped.
     numbers_seen: u64,
+}
+
+impl ColumnState {
+    /// Whether the next value that parses as a number is kept as one.
+    fn takes_numbers(&self, plan: Plan) -> bool {
+        plan == Plan::Infer && self.data.text.is_none()
+    }
+
+    fn take_number(&mut self, x: f64) {
+        self.numbers.push(x);
+        self.numbers_seen += 1;
+    }
+
+    /// Takes one value, trimmed, found on `line`.
+    fn take(&mut self, plan: Plan, line: u64, value: &[u8]) {
+        if is_missing(value) {
+            self.data.missing += 1;
+            return;
+        }
+        let number = if self.data.text.is_some() {
+            None
+        } else {
+            parse_number(value)
+        };
+        if self.takes_numbers(plan) {
+            if let Some(x) = number {
+                self.take_number(x);
+                return;
+            }
+            // The first text value: this column is not numeric in this file.
+            self.numbers = Vec::new();
+        }
+        if number.is_none() && self.data.text.is_none() {
+            self.data.text = Some((line, String::from_utf8_lossy(value).into_owned()));
+        }
+        match self.data.categories.get_mut(value) {
+            Some(count) => *count += 1,
+            None => {
+                self.data.categories.insert(value.to_vec(), 1);
+            }
+        }
+    }
 }
 
 struct Partial {
@@ -140,7 +183,10 @@ pub fn collect(
         .filter(|(_, p)| **p != Plan::Skip)
         .map(|(n, _)| n.clone())
         .collect();
-    let mut input = CsvInput::open_columns(path, delimiter, Some(&wanted))?;
+    if is_parquet(path)? {
+        return collect_parquet(path, &wanted, names, plans, threads, bytes_read);
+    }
+    let mut input = CsvInput::open(path, delimiter)?;
     let last = indices
         .iter()
         .zip(plans)
@@ -156,37 +202,8 @@ pub fn collect(
     let work = |partial: &mut Partial, line: u64, text: &[u8]| -> Result<(), String> {
         partial.splitter.split(text, delimiter, last)?;
         for ((state, at), plan) in partial.columns.iter_mut().zip(indices).zip(plans) {
-            if *plan == Plan::Skip {
-                continue;
-            }
-            let value = trim(partial.splitter.field(text, *at));
-            if is_missing(value) {
-                state.data.missing += 1;
-                continue;
-            }
-            let counting = *plan == Plan::Categories || state.data.text.is_some();
-            let number = if counting && state.data.text.is_some() {
-                None
-            } else {
-                parse_number(value)
-            };
-            if !counting {
-                if let Some(x) = number {
-                    state.numbers.push(x);
-                    state.numbers_seen += 1;
-                    continue;
-                }
-                // The first text value: this column is not numeric in this file.
-                state.numbers = Vec::new();
-            }
-            if number.is_none() && state.data.text.is_none() {
-                state.data.text = Some((line, String::from_utf8_lossy(value).into_owned()));
-            }
-            match state.data.categories.get_mut(value) {
-                Some(count) => *count += 1,
-                None => {
-                    state.data.categories.insert(value.to_vec(), 1);
-                }
+            if *plan != Plan::Skip {
+                state.take(*plan, line, trim(partial.splitter.field(text, *at)));
             }
         }
         partial.rows += 1;
@@ -208,6 +225,65 @@ pub fn collect(
         message: e.message,
     })?;
     Ok(merge(partials, indices.len()))
+}
+
+/// Parquet: the workers take row groups; a column of plain numbers goes in as decoded,
+/// any other value as the text its CSV form would hold.
+fn collect_parquet(
+    path: &Path,
+    wanted: &[String],
+    names: &[String],
+    plans: &[Plan],
+    threads: usize,
+    bytes_read: &AtomicU64,
+) -> Result<Collected, InputError> {
+    let source = ParquetSource::open_path(path, Some(wanted))?;
+    let decoded = source.decoded_headers();
+    // Where each collected column is among the decoded ones.
+    let positions: Vec<Option<usize>> = names
+        .iter()
+        .zip(plans)
+        .map(|(name, plan)| {
+            if *plan == Plan::Skip {
+                return Ok(None);
+            }
+            match decoded.iter().position(|h| h == name) {
+                Some(i) => Ok(Some(i)),
+                None => Err(InputError::MissingColumn {
+                    path: path.to_owned(),
+                    column: name.clone(),
+                    available: source.headers.clone(),
+                }),
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    let init = || Partial {
+        rows: 0,
+        columns: names.iter().map(|_| ColumnState::default()).collect(),
+        splitter: Splitter::default(),
+    };
+    let work = |partial: &mut Partial, mut values: RowGroupValues, start: u64| {
+        let rows = values.rows() as u64;
+        let mut field = Vec::new();
+        for ((state, at), plan) in partial.columns.iter_mut().zip(&positions).zip(plans) {
+            let Some(i) = *at else { continue };
+            if state.takes_numbers(*plan)
+                && let Some(nulls) = values.plain_numbers(i, &mut state.numbers)
+            {
+                state.numbers_seen += rows - nulls;
+                state.data.missing += nulls;
+                continue;
+            }
+            for line in start..start + rows {
+                values.next_field(i, &mut field);
+                state.take(*plan, line, trim(&field));
+            }
+        }
+        partial.rows += rows;
+        Ok(())
+    };
+    let partials = scan_row_groups(source, path, threads, bytes_read, init, work)?;
+    Ok(merge(partials, names.len()))
 }
 
 fn merge(partials: Vec<Partial>, width: usize) -> Collected {
