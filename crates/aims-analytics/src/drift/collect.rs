@@ -65,11 +65,6 @@ impl ColumnState {
         plan == Plan::Infer && self.data.text.is_none()
     }
 
-    fn take_number(&mut self, x: f64) {
-        self.numbers.push(x);
-        self.numbers_seen += 1;
-    }
-
     /// Takes one value, trimmed, found on `line`.
     fn take(&mut self, plan: Plan, line: u64, value: &[u8]) {
         if is_missing(value) {
@@ -83,7 +78,8 @@ impl ColumnState {
         };
         if self.takes_numbers(plan) {
             if let Some(x) = number {
-                self.take_number(x);
+                self.numbers.push(x);
+                self.numbers_seen += 1;
                 return;
             }
             // The first text value: this column is not numeric in this file.
