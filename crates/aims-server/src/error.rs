@@ -159,7 +159,7 @@ pub const ERROR_CODES: &[(u16, &str, &str)] = &[
     (
         409,
         "conflict",
-        "A unique value is taken, or the record is still referenced.",
+        "A unique value is taken, the record is still referenced, or it depends on something no longer installed (an SoA whose framework left the library).",
     ),
     (413, "payload_too_large", "The body is over the size limit."),
     (

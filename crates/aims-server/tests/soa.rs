@@ -824,3 +824,44 @@ async fn the_library_through_the_api() {
         assert_eq!(status, 401, "{e}: sign-in required");
     }
 }
+
+#[tokio::test]
+async fn an_soa_whose_framework_left_the_library_is_a_conflict_that_names_it() {
+    let (servers, _pg) = servers(ServerConfig::default()).await;
+    for s in &servers {
+        let e = s.engine;
+        let contributor = s.token(Role::Contributor).await;
+        let adopt = json!({"framework_id": ISO});
+        let (status, body) = call(
+            s,
+            Method::POST,
+            "/api/v1/soa",
+            Some(&contributor),
+            Some(adopt),
+        )
+        .await;
+        assert_eq!(status, 201, "{e}: {body}");
+        // The framework's folder was taken out of the library since.
+        let retire = "UPDATE soas SET framework_id = 'retired-framework'";
+        if s.engine == "sqlite" {
+            let pool = sqlx::SqlitePool::connect(&s.database_url).await.unwrap();
+            sqlx::query(retire).execute(&pool).await.unwrap();
+        } else {
+            let pool = sqlx::PgPool::connect(&s.database_url).await.unwrap();
+            sqlx::query(retire).execute(&pool).await.unwrap();
+        }
+        for path in [
+            "/api/v1/soa",
+            "/api/v1/soa/controls",
+            "/api/v1/soa/readiness",
+        ] {
+            let (status, body) = read(s, &contributor, path).await;
+            assert_eq!(status, 409, "{e} {path}: {body}");
+            let message = body["message"].as_str().unwrap();
+            assert!(
+                message.contains("`retired-framework`"),
+                "{e} {path}: {message}"
+            );
+        }
+    }
+}

@@ -48,6 +48,9 @@ pub struct Doc {
     pub query_params: &'static [(&'static str, &'static str)],
     /// Media types of a file the route answers with instead of JSON.
     pub download: &'static [&'static str],
+    /// Error statuses the route answers besides those its method, parameters and body
+    /// imply (such as 404 on a route without path parameters).
+    pub errors: &'static [u16],
 }
 
 /// One route of the API.
@@ -76,6 +79,7 @@ fn doc(operation_id: &str, tag: &'static str, summary: &str) -> Doc {
         path_params: &[],
         query_params: &[],
         download: &[],
+        errors: &[],
     }
 }
 
@@ -107,6 +111,11 @@ impl Doc {
 
     fn query(mut self, params: &'static [(&'static str, &'static str)]) -> Self {
         self.query_params = params;
+        self
+    }
+
+    fn errors(mut self, statuses: &'static [u16]) -> Self {
+        self.errors = statuses;
         self
     }
 }

@@ -153,6 +153,7 @@ fn operation(method: &Method, doc: &Doc, authenticated: bool) -> Value {
     if doc.operation_id == "signIn" {
         error_statuses.extend([401, 429]);
     }
+    error_statuses.extend(doc.errors);
     error_statuses.sort_unstable();
     error_statuses.dedup();
     for status in error_statuses {

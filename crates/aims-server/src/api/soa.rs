@@ -31,7 +31,7 @@ use crate::state::AppState;
 pub(super) fn routes() -> Vec<ApiRoute> {
     use Permission::*;
     vec![
-        route(Method::GET, "/soa", Some(Read), doc("getSoa", "soa", "The organisation's Statement of Applicability: adopted framework, latest approved version, and whether it changed since").ok(200, "SoaOverview"), get(overview)),
+        route(Method::GET, "/soa", Some(Read), doc("getSoa", "soa", "The organisation's Statement of Applicability: adopted framework, latest approved version, and whether it changed since").errors(SOA_STATE).ok(200, "SoaOverview"), get(overview)),
         route(
             Method::POST,
             "/soa",
@@ -43,7 +43,7 @@ pub(super) fn routes() -> Vec<ApiRoute> {
             Method::GET,
             "/soa/controls",
             Some(Read),
-            doc("listSoaControls", "soa", "Every control of the SoA in the framework's order, optionally filtered").ok(200, "SoaControlList").query(&[
+            doc("listSoaControls", "soa", "Every control of the SoA in the framework's order, optionally filtered").errors(SOA_STATE).ok(200, "SoaControlList").query(&[
                 ("status", "Only controls with this implementation status"),
                 ("owner", "Only controls with this owner (exact; empty: no filter)"),
                 ("applicable", "`true` or `false`: only included or excluded controls"),
@@ -54,48 +54,48 @@ pub(super) fn routes() -> Vec<ApiRoute> {
             Method::POST,
             "/soa/controls/bulk",
             Some(Edit),
-            doc("bulkEditSoaControls", "soa", "Set the status and/or owner of several controls at once; all or nothing").request("BulkEdit").ok(200, "SoaControlList"),
+            doc("bulkEditSoaControls", "soa", "Set the status and/or owner of several controls at once; all or nothing").errors(SOA_STATE).request("BulkEdit").ok(200, "SoaControlList"),
             post(bulk_controls),
         ),
-        route(Method::GET, "/soa/controls/{ref}", Some(Read), doc("getSoaControl", "soa", "One control of the SoA").ids(&["ref"]).ok(200, "SoaControl"), get(get_control)),
+        route(Method::GET, "/soa/controls/{ref}", Some(Read), doc("getSoaControl", "soa", "One control of the SoA").errors(SOA_STATE).ids(&["ref"]).ok(200, "SoaControl"), get(get_control)),
         route(
             Method::PATCH,
             "/soa/controls/{ref}",
             Some(Edit),
-            doc("updateSoaControl", "soa", "Change some fields of a control's entry. Send the `revision` you read; a stale one gets 409 with the current entry").ids(&["ref"]).request("SoaControlPatch").ok(200, "SoaControl"),
+            doc("updateSoaControl", "soa", "Change some fields of a control's entry. Send the `revision` you read; a stale one gets 409 with the current entry").errors(SOA_STATE).ids(&["ref"]).request("SoaControlPatch").ok(200, "SoaControl"),
             patch(update_control),
         ),
         route(
             Method::GET,
             "/soa/requirements",
             Some(Read),
-            doc("listSoaRequirements", "soa", "Every clause requirement with its conformity status, in the framework's order").ok(200, "SoaRequirementList").query(&[
+            doc("listSoaRequirements", "soa", "Every clause requirement with its conformity status, in the framework's order").errors(SOA_STATE).ok(200, "SoaRequirementList").query(&[
                 ("status", "Only requirements with this conformity status"),
                 ("owner", "Only requirements with this owner (exact; empty: no filter)"),
             ]),
             get(list_requirements),
         ),
-        route(Method::GET, "/soa/requirements/{ref}", Some(Read), doc("getSoaRequirement", "soa", "One clause requirement").ids(&["ref"]).ok(200, "SoaRequirement"), get(get_requirement)),
+        route(Method::GET, "/soa/requirements/{ref}", Some(Read), doc("getSoaRequirement", "soa", "One clause requirement").errors(SOA_STATE).ids(&["ref"]).ok(200, "SoaRequirement"), get(get_requirement)),
         route(
             Method::PATCH,
             "/soa/requirements/{ref}",
             Some(Edit),
-            doc("updateSoaRequirement", "soa", "Change some fields of a requirement's entry. Send the `revision` you read; a stale one gets 409 with the current entry").ids(&["ref"]).request("SoaRequirementPatch").ok(200, "SoaRequirement"),
+            doc("updateSoaRequirement", "soa", "Change some fields of a requirement's entry. Send the `revision` you read; a stale one gets 409 with the current entry").errors(SOA_STATE).ids(&["ref"]).request("SoaRequirementPatch").ok(200, "SoaRequirement"),
             patch(update_requirement),
         ),
-        route(Method::GET, "/soa/versions", Some(Read), doc("listSoaVersions", "soa", "Approved versions of the SoA, oldest first").ok(200, "SoaVersionList"), get(list_versions)),
+        route(Method::GET, "/soa/versions", Some(Read), doc("listSoaVersions", "soa", "Approved versions of the SoA, oldest first").errors(SOA_STATE).ok(200, "SoaVersionList"), get(list_versions)),
         route(
             Method::POST,
             "/soa/versions",
             Some(Approve),
-            doc("approveSoa", "soa", "Approve the SoA as it is now as its next version (managers and admins). Refused while a control has no justification").request("ApproveSoa").ok(201, "SoaVersionInfo"),
+            doc("approveSoa", "soa", "Approve the SoA as it is now as its next version (managers and admins). Refused while a control has no justification").errors(SOA_STATE).request("ApproveSoa").ok(201, "SoaVersionInfo"),
             post(approve),
         ),
         route(
             Method::GET,
             "/soa/compare",
             Some(Read),
-            doc("compareSoaVersions", "soa", "What changed between two approved versions, or from one to the current draft, per entry and field").ok(200, "SoaComparison").query(&[
+            doc("compareSoaVersions", "soa", "What changed between two approved versions, or from one to the current draft, per entry and field").errors(SOA_STATE).ok(200, "SoaComparison").query(&[
                 ("from_version", "The earlier approved version number"),
                 ("to_version", "The later approved version number; absent: the current draft"),
             ]),
@@ -105,15 +105,19 @@ pub(super) fn routes() -> Vec<ApiRoute> {
             Method::GET,
             "/soa/export",
             Some(Read),
-            doc("exportSoa", "soa", "The SoA as a file for auditors: one row per control (XLSX adds a cover sheet with organisation, framework, version and approval), or as OSCAL JSON over the framework's catalog").download(&[CSV, XLSX, JSON]).query(&[
+            doc("exportSoa", "soa", "The SoA as a file for auditors: one row per control (XLSX adds a cover sheet with organisation, framework, version and approval), or as OSCAL JSON over the framework's catalog").errors(SOA_STATE).download(&[CSV, XLSX, JSON]).query(&[
                 ("format", "`csv`, `xlsx`, `oscal-profile` (the applicable selection as an OSCAL 1.2 profile) or `oscal-assessment-results` (implementation status as OSCAL 1.2 assessment results)"),
                 ("version", "An approved version number; absent: the entries as they are now"),
             ]),
             get(export),
         ),
-        route(Method::GET, "/soa/readiness", Some(Read), doc("getSoaReadiness", "soa", "Readiness per clause, Annex A objective, framework and overall (docs/readiness.md), with the crosswalk views of other frameworks").ok(200, "ReadinessReport"), get(readiness)),
+        route(Method::GET, "/soa/readiness", Some(Read), doc("getSoaReadiness", "soa", "Readiness per clause, Annex A objective, framework and overall (docs/readiness.md), with the crosswalk views of other frameworks").errors(SOA_STATE).ok(200, "ReadinessReport"), get(readiness)),
     ]
 }
+
+/// What the SoA's routes answer besides their own errors: 404 before a framework is
+/// adopted, 409 when the adopted framework is no longer in the library.
+const SOA_STATE: &[u16] = &[404, 409];
 
 /// The library and the adopted framework of an organisation's SoA.
 pub(crate) struct Adopted {
@@ -129,12 +133,15 @@ pub(crate) async fn adopted(state: &AppState, organisation_id: Uuid) -> ApiResul
         )
     })?;
     let library = crate::library::get()?;
-    let framework = library.framework(&soa.framework_id).ok_or_else(|| {
-        ApiError::internal(anyhow::anyhow!(
-            "the adopted framework {} is not in the library",
-            soa.framework_id
-        ))
-    })?;
+    let framework = library
+        .framework(&soa.framework_id)
+        .ok_or_else(|| ApiError::Conflict {
+            message: format!(
+                "this organisation's Statement of Applicability follows the framework `{}`, which the installed library no longer holds; put the framework back into the library to work with it",
+                soa.framework_id
+            ),
+            current: None,
+        })?;
     Ok(Adopted {
         soa,
         library,

@@ -25,6 +25,8 @@ pub fn password_hash() -> String {
 pub struct TestServer {
     pub engine: &'static str,
     pub base: String,
+    /// The database the server writes to, for tests that change it behind its back.
+    pub database_url: String,
     pub store: Store,
     pub org: Uuid,
     pub client: Client,
@@ -58,6 +60,7 @@ async fn spawn(engine: &'static str, url: Option<String>, config: ServerConfig) 
     TestServer {
         engine,
         base,
+        database_url: url,
         store,
         org,
         client: Client::new(),
