@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::confusion::{Confusion, Ratio};
 use crate::input::{CsvInput, InputError};
+use crate::parquet_dictionary::{DictionaryColumn, NULL};
 use crate::parquet_input::{ParquetSource, RowGroupValues, scan_row_groups};
 use crate::stats::{Z95, wilson};
 
@@ -19,6 +20,8 @@ use crate::stats::{Z95, wilson};
 /// counting a row costs one hash lookup and no allocation.
 const MAX_SENSITIVE: usize = 4;
 const MAX_VALUES_PER_COLUMN: usize = u16::MAX as usize;
+/// A dictionary entry not met yet in a row group.
+const UNSEEN: u32 = u32::MAX;
 
 /// The four-fifths rule: a selection-rate ratio below this indicates adverse impact.
 pub const FOUR_FIFTHS: f64 = 0.8;
@@ -304,6 +307,17 @@ impl Layout {
         })
     }
 
+    /// How many roles column `at` plays.
+    fn uses(&self, at: usize) -> usize {
+        self.sensitive
+            .iter()
+            .copied()
+            .chain([self.label, self.prediction])
+            .chain(self.score)
+            .filter(|c| *c == at)
+            .count()
+    }
+
     fn last(&self) -> usize {
         self.sensitive
             .iter()
@@ -344,34 +358,45 @@ impl Counts {
         let y_hat = self.prediction.parse(field(layout.prediction), line)?;
         let mut key = 0u64;
         for (slot, at) in layout.sensitive.iter().enumerate() {
-            let value = field(*at);
-            let id = match self.interned[slot].get(value) {
-                Some(id) => *id,
-                None => {
-                    if self.names[slot].len() >= MAX_VALUES_PER_COLUMN {
-                        return Err(format!(
-                            "the sensitive column `{}` has more than {MAX_VALUES_PER_COLUMN} distinct values",
-                            params.sensitive[slot]
-                        ));
-                    }
-                    let name = std::str::from_utf8(value).map_err(|_| {
-                        format!(
-                            "the sensitive column `{}` is not valid UTF-8",
-                            params.sensitive[slot]
-                        )
-                    })?;
-                    let id = self.names[slot].len() as u16;
-                    self.interned[slot].insert(value.to_vec(), id);
-                    self.names[slot].push(name.to_owned());
-                    id
-                }
-            };
-            key |= u64::from(id) << (16 * slot);
+            key |= u64::from(self.intern(params, slot, field(*at))?) << (16 * slot);
         }
+        self.add(key, y, y_hat, layout.score.map(field))
+    }
+
+    /// The id of a value of sensitive column `slot`, given on first sight.
+    fn intern(
+        &mut self,
+        params: &FairnessParams,
+        slot: usize,
+        value: &[u8],
+    ) -> Result<u16, String> {
+        if let Some(id) = self.interned[slot].get(value) {
+            return Ok(*id);
+        }
+        if self.names[slot].len() >= MAX_VALUES_PER_COLUMN {
+            return Err(format!(
+                "the sensitive column `{}` has more than {MAX_VALUES_PER_COLUMN} distinct values",
+                params.sensitive[slot]
+            ));
+        }
+        let name = std::str::from_utf8(value).map_err(|_| {
+            format!(
+                "the sensitive column `{}` is not valid UTF-8",
+                params.sensitive[slot]
+            )
+        })?;
+        let id = self.names[slot].len() as u16;
+        self.interned[slot].insert(value.to_vec(), id);
+        self.names[slot].push(name.to_owned());
+        Ok(id)
+    }
+
+    /// Counts a row of the group `key` (its sensitive values' ids, 16 bits each).
+    fn add(&mut self, key: u64, y: bool, y_hat: bool, score: Option<&[u8]>) -> Result<(), String> {
         let counts = self.groups.entry(key).or_default();
         counts.confusion.add(y, y_hat);
-        if let Some(at) = layout.score {
-            let raw = std::str::from_utf8(field(at)).unwrap_or("").trim();
+        if let Some(score) = score {
+            let raw = std::str::from_utf8(score).unwrap_or("").trim();
             let score: f64 = raw
                 .parse()
                 .ok()
@@ -511,14 +536,60 @@ fn count_parquet(
                 available: first.headers.clone(),
             })
     })?;
+    // A sensitive column used in no other role is counted by its dictionary indices when
+    // a row group has them: each distinct value is looked up once per group, not per row.
+    let by_index: Vec<bool> = layout
+        .sensitive
+        .iter()
+        .map(|at| layout.uses(*at) == 1)
+        .collect();
     let init = || (Counts::new(params), vec![Vec::new(); decoded.len()]);
     let work =
         |(counts, fields): &mut (Counts, Vec<Vec<u8>>), mut values: RowGroupValues, start: u64| {
-            for (line, _) in (start..).zip(0..values.rows()) {
+            let dictionaries: Vec<Option<DictionaryColumn>> = layout
+                .sensitive
+                .iter()
+                .zip(&by_index)
+                .map(|(at, by_index)| by_index.then(|| values.take_dictionary(*at)).flatten())
+                .collect();
+            // Per slot, the id of each dictionary entry (the last one for null) once met.
+            let mut ids: Vec<Vec<u32>> = dictionaries
+                .iter()
+                .map(|d| vec![UNSEEN; d.as_ref().map_or(0, |d| d.entry_count() + 1)])
+                .collect();
+            for (row, line) in (0..values.rows()).zip(start..) {
                 values.next_row(fields);
-                counts
-                    .count(params, &layout, line, |at| &fields[at])
-                    .map_err(|message| (line, message))?;
+                let fail = |message| (line, message);
+                let y = counts
+                    .label
+                    .parse(&fields[layout.label], line)
+                    .map_err(fail)?;
+                let y_hat = counts
+                    .prediction
+                    .parse(&fields[layout.prediction], line)
+                    .map_err(fail)?;
+                let mut key = 0u64;
+                for (slot, at) in layout.sensitive.iter().enumerate() {
+                    let id = match &dictionaries[slot] {
+                        Some(column) => {
+                            let index = column.indices[row];
+                            let (cached, value) = if index == NULL {
+                                (ids[slot].len() - 1, &b""[..])
+                            } else {
+                                (index as usize, column.entry(index))
+                            };
+                            if ids[slot][cached] == UNSEEN {
+                                ids[slot][cached] =
+                                    u32::from(counts.intern(params, slot, value).map_err(fail)?);
+                            }
+                            ids[slot][cached] as u16
+                        }
+                        None => counts.intern(params, slot, &fields[*at]).map_err(fail)?,
+                    };
+                    key |= u64::from(id) << (16 * slot);
+                }
+                let score = layout.score.map(|at| &fields[at][..]);
+                counts.add(key, y, y_hat, score).map_err(fail)?;
             }
             Ok(())
         };

@@ -16,6 +16,7 @@ pub mod gamma;
 pub mod input;
 pub mod kolmogorov;
 pub mod ks;
+mod parquet_dictionary;
 mod parquet_input;
 pub mod scan;
 pub mod sort;

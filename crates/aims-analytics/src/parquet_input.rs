@@ -6,6 +6,7 @@
 
 use std::fs::File;
 use std::io::Write;
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
@@ -16,6 +17,7 @@ use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::schema::types::ColumnDescriptor;
 
 use crate::input::InputError;
+use crate::parquet_dictionary::{DictionaryColumn, NULL};
 
 /// An opened Parquet file: its column names and the positions to decode.
 pub struct ParquetSource {
@@ -116,6 +118,20 @@ impl ParquetSource {
         let mut columns = Vec::with_capacity(self.wanted.len());
         for at in &self.wanted {
             let descriptor = schema.column(*at);
+            if descriptor.physical_type() == PhysicalType::BYTE_ARRAY {
+                let mut pages = row_group.get_column_page_reader(*at)?;
+                let max = descriptor.max_def_level();
+                if let Some(column) = DictionaryColumn::read(pages.as_mut(), max, rows)? {
+                    columns.push(Column {
+                        rows,
+                        values: Values::Dictionary(column),
+                        levels: None,
+                        row: 0,
+                        value: 0,
+                    });
+                    continue;
+                }
+            }
             let reader = row_group.get_column_reader(*at)?;
             columns.push(Column::read(reader, &descriptor, rows)?);
         }
@@ -159,8 +175,14 @@ where
             if g >= groups || g > failed_group.load(Ordering::Relaxed) {
                 return (state, None);
             }
-            let result = source
-                .decode_group(g)
+            // The decoder may panic on damaged pages rather than fail: an error all the same.
+            let decoded = std::panic::catch_unwind(AssertUnwindSafe(|| source.decode_group(g)))
+                .unwrap_or_else(|_| {
+                    Err(format!(
+                        "the Parquet data is damaged in row group {g}: it cannot be decoded"
+                    ))
+                });
+            let result = decoded
                 .map_err(|message| (starts[g], message))
                 .and_then(|values| work(&mut state, values, starts[g]));
             if let Err(error) = result {
@@ -230,6 +252,19 @@ impl RowGroupValues {
         }
     }
 
+    /// Decoded column `i` as dictionary entries and per-row indices, when it was read so;
+    /// the column then reads as empty fields.
+    pub fn take_dictionary(&mut self, i: usize) -> Option<DictionaryColumn> {
+        let column = &mut self.columns[i];
+        match std::mem::replace(&mut column.values, Values::Taken) {
+            Values::Dictionary(dictionary) => Some(dictionary),
+            other => {
+                column.values = other;
+                None
+            }
+        }
+    }
+
     /// Puts the next value of decoded column `i` into `field`, as [`Self::next_row`] does.
     pub fn next_field(&mut self, i: usize, field: &mut Vec<u8>) {
         field.clear();
@@ -289,6 +324,10 @@ enum Values {
     Double(Vec<f64>),
     Bytes(Vec<ByteArray>),
     Fixed(Vec<FixedLenByteArray>),
+    /// Strings read through the chunk's dictionary; nulls are in its indices.
+    Dictionary(DictionaryColumn),
+    /// Handed to an engine by [`RowGroupValues::take_dictionary`].
+    Taken,
 }
 
 /// The non-null values of a column chunk, and its definition levels when it is optional.
@@ -377,6 +416,17 @@ impl Column {
     fn write_next(&mut self, out: &mut Vec<u8>) {
         let row = self.row;
         self.row += 1;
+        match &self.values {
+            Values::Dictionary(column) => {
+                let index = column.indices[row];
+                if index != NULL {
+                    out.extend_from_slice(column.entry(index));
+                }
+                return;
+            }
+            Values::Taken => return,
+            _ => {}
+        }
         if let Some((levels, max)) = &self.levels
             && levels.get(row) != Some(max)
         {
@@ -401,6 +451,7 @@ impl Column {
             Values::Double(v) => write!(out, "{:?}", v[i]),
             Values::Bytes(v) => out.write_all(v[i].data()),
             Values::Fixed(v) => out.write_all(v[i].data()),
+            Values::Dictionary(_) | Values::Taken => Ok(()),
         };
     }
 }
@@ -454,7 +505,7 @@ mod tests {
     fn both_forms(
         rows: &[(i32, i32, Option<&str>, f64)],
         group_rows: usize,
-        compression: Compression,
+        props: WriterProperties,
     ) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let parquet_path = dir.path().join("data.parquet");
@@ -464,13 +515,12 @@ mod tests {
             )
             .unwrap(),
         );
-        let props = Arc::new(
-            WriterProperties::builder()
-                .set_compression(compression)
-                .build(),
-        );
-        let mut writer =
-            SerializedFileWriter::new(File::create(&parquet_path).unwrap(), schema, props).unwrap();
+        let mut writer = SerializedFileWriter::new(
+            File::create(&parquet_path).unwrap(),
+            schema,
+            Arc::new(props),
+        )
+        .unwrap();
         for chunk in rows.chunks(group_rows) {
             let mut group = writer.next_row_group().unwrap();
             let mut column = 0;
@@ -523,6 +573,98 @@ mod tests {
         (dir, parquet_path, csv_path)
     }
 
+    fn compressed(compression: Compression) -> WriterProperties {
+        WriterProperties::builder()
+            .set_compression(compression)
+            .build()
+    }
+
+    #[test]
+    fn dictionary_plain_and_version_2_pages_read_alike() {
+        use parquet::file::properties::WriterVersion;
+        // 700 distinct values, so that a small dictionary overflows into plain pages.
+        let names: Vec<String> = (0..700).map(|i| format!("value {i}")).collect();
+        let rows: Vec<(i32, i32, Option<&str>, f64)> = (0..6000)
+            .map(|i| {
+                let group = (i % 13 != 0).then(|| names[(i * 7) % names.len()].as_str());
+                (
+                    (i % 3 == 0) as i32,
+                    (i % 5 < 2) as i32,
+                    group,
+                    i as f64 * 0.25,
+                )
+            })
+            .collect();
+        let base = || {
+            WriterProperties::builder()
+                .set_data_page_row_count_limit(400)
+                .set_write_batch_size(100)
+        };
+        let variants = [
+            ("dictionary", base().build()),
+            ("plain", base().set_dictionary_enabled(false).build()),
+            (
+                "version 2",
+                base()
+                    .set_writer_version(WriterVersion::PARQUET_2_0)
+                    .set_compression(Compression::ZSTD(Default::default()))
+                    .build(),
+            ),
+            (
+                "dictionary overflowing",
+                base().set_dictionary_page_size_limit(100).build(),
+            ),
+        ];
+        let params = fairness_params();
+        for (name, props) in variants {
+            let (_dir, parquet, csv) = both_forms(&rows, 2500, props);
+            let from_parquet = evaluate_fairness(&parquet, &params).unwrap();
+            assert_eq!(from_parquet.rows, 6000, "{name}");
+            assert_eq!(
+                serde_json::to_value(&from_parquet).unwrap(),
+                serde_json::to_value(evaluate_fairness(&csv, &params).unwrap()).unwrap(),
+                "{name}"
+            );
+            let drift = DriftParams {
+                columns: vec!["g".into()],
+                ..DriftParams::default()
+            };
+            let observed = |path: &Path| {
+                let report =
+                    evaluate_drift_observed(path, &csv, &drift, 2, &AtomicU64::new(0)).unwrap();
+                serde_json::to_value(&report).unwrap()
+            };
+            assert_eq!(observed(&parquet), observed(&csv), "{name}");
+        }
+    }
+
+    #[test]
+    fn damaged_pages_are_errors_not_crashes() {
+        let (_dir, parquet, _) =
+            both_forms(&sample(2000), 700, compressed(Compression::UNCOMPRESSED));
+        let good = std::fs::read(&parquet).unwrap();
+        // The footer's length is in the 4 bytes before the closing magic.
+        let footer = u32::from_le_bytes(good[good.len() - 8..good.len() - 4].try_into().unwrap());
+        let data_end = good.len() - 8 - footer as usize;
+        let params = fairness_params();
+        let drift = DriftParams::default();
+        for at in (4..data_end).step_by(11) {
+            let mut bytes = good.clone();
+            bytes[at] ^= 0x5a;
+            std::fs::write(&parquet, &bytes).unwrap();
+            let fairness = evaluate_fairness(&parquet, &params).err();
+            let drift = evaluate_drift_observed(&parquet, &parquet, &drift, 2, &AtomicU64::new(0))
+                .err()
+                .map(|e| e.to_string());
+            for err in [fairness.map(|e| e.to_string()), drift]
+                .into_iter()
+                .flatten()
+            {
+                assert!(!err.contains("unexpectedly"), "byte {at}: {err}");
+            }
+        }
+    }
+
     fn sample(n: usize) -> Vec<(i32, i32, Option<&'static str>, f64)> {
         (0..n)
             .map(|i| {
@@ -551,7 +693,7 @@ mod tests {
 
     #[test]
     fn parquet_and_csv_give_the_same_fairness_report() {
-        let (_dir, parquet, csv) = both_forms(&sample(5000), 1200, Compression::SNAPPY);
+        let (_dir, parquet, csv) = both_forms(&sample(5000), 1200, compressed(Compression::SNAPPY));
         let params = fairness_params();
         let from_parquet = evaluate_fairness(&parquet, &params).unwrap();
         let from_csv = evaluate_fairness(&csv, &params).unwrap();
@@ -564,13 +706,16 @@ mod tests {
 
     #[test]
     fn parquet_and_csv_give_the_same_drift_report() {
-        let (_dir, parquet, csv) =
-            both_forms(&sample(3000), 1000, Compression::ZSTD(Default::default()));
+        let (_dir, parquet, csv) = both_forms(
+            &sample(3000),
+            1000,
+            compressed(Compression::ZSTD(Default::default())),
+        );
         let shifted: Vec<_> = sample(2500)
             .into_iter()
             .map(|r| (r.1, r.0, r.2, r.3 + 40.0))
             .collect();
-        let (_dir2, current, _) = both_forms(&shifted, 700, Compression::UNCOMPRESSED);
+        let (_dir2, current, _) = both_forms(&shifted, 700, compressed(Compression::UNCOMPRESSED));
         let params = DriftParams::default();
         let run = |reference: &Path| {
             evaluate_drift_observed(reference, &current, &params, 2, &AtomicU64::new(0)).unwrap()
@@ -743,7 +888,7 @@ mod tests {
     fn line_numbers_count_rows_across_row_groups() {
         let mut rows = sample(6000);
         rows[4321].0 = 5;
-        let (_dir, parquet, _) = both_forms(&rows, 500, Compression::SNAPPY);
+        let (_dir, parquet, _) = both_forms(&rows, 500, compressed(Compression::SNAPPY));
         let params = fairness_params();
         let err = evaluate_fairness(&parquet, &params)
             .unwrap_err()
@@ -759,7 +904,7 @@ mod tests {
         let mut rows = sample(6000);
         rows[1234].1 = 7;
         rows[4321].0 = 5;
-        let (_dir, parquet, _) = both_forms(&rows, 500, Compression::SNAPPY);
+        let (_dir, parquet, _) = both_forms(&rows, 500, compressed(Compression::SNAPPY));
         let params = fairness_params();
         for threads in [1, 2, 4] {
             let err = crate::fairness::evaluate_fairness_on(&parquet, &params, threads)
@@ -774,7 +919,7 @@ mod tests {
 
     #[test]
     fn a_truncated_parquet_file_is_refused_with_its_name() {
-        let (_dir, parquet, _) = both_forms(&sample(100), 100, Compression::SNAPPY);
+        let (_dir, parquet, _) = both_forms(&sample(100), 100, compressed(Compression::SNAPPY));
         let bytes = std::fs::read(&parquet).unwrap();
         std::fs::write(&parquet, &bytes[..bytes.len() / 2]).unwrap();
         let err = crate::input::Headers::read(&parquet, b',')
