@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -239,6 +240,8 @@ def main():
         if pg:
             pg.stop()
 
+    # The databases can be many gigabytes after --verify-events.
+    shutil.rmtree(work, ignore_errors=True)
     print()
     print("| engine | measurement | value | note |")
     print("|---|---|---:|---|")
