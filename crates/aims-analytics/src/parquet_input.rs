@@ -10,7 +10,8 @@ use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use parquet::basic::{LogicalType, Type as PhysicalType};
+use chrono::SecondsFormat;
+use parquet::basic::{LogicalType, TimeUnit, Type as PhysicalType};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::data_type::{ByteArray, DataType, FixedLenByteArray};
 use parquet::file::reader::{FileReader, SerializedFileReader};
@@ -320,6 +321,8 @@ enum Values {
     Bool(Vec<bool>),
     Int32(Vec<i32>, Option<u32>),
     Int64(Vec<i64>, Option<u32>),
+    /// Times since the epoch in a unit, and whether they are UTC.
+    Timestamp(Vec<i64>, TimeUnit, bool),
     Float(Vec<f32>),
     Double(Vec<f64>),
     Bytes(Vec<ByteArray>),
@@ -379,7 +382,13 @@ impl Column {
             }
             ColumnReader::Int64ColumnReader(r) => {
                 let (v, l) = read_all(r, rows, max)?;
-                (Values::Int64(v, scale), l)
+                match descriptor.logical_type_ref() {
+                    Some(LogicalType::Timestamp(time)) => (
+                        Values::Timestamp(v, time.unit, time.is_adjusted_to_u_t_c),
+                        l,
+                    ),
+                    _ => (Values::Int64(v, scale), l),
+                }
             }
             ColumnReader::FloatColumnReader(r) => {
                 let (v, l) = read_all(r, rows, max)?;
@@ -449,10 +458,41 @@ impl Column {
             Values::Int64(v, Some(scale)) => write_decimal(out, i128::from(v[i]), *scale),
             Values::Float(v) => write!(out, "{:?}", f64::from(v[i])),
             Values::Double(v) => write!(out, "{:?}", v[i]),
+            Values::Timestamp(v, unit, utc) => {
+                write_timestamp(out, v[i], *unit, *utc);
+                Ok(())
+            }
             Values::Bytes(v) => out.write_all(v[i].data()),
             Values::Fixed(v) => out.write_all(v[i].data()),
             Values::Dictionary(_) | Values::Taken => Ok(()),
         };
+    }
+}
+
+/// A timestamp as RFC 3339 text with the digits its unit holds (`Z` when it is UTC), as
+/// the CSV form of a decision export writes it; a value out of range as its integer.
+fn write_timestamp(out: &mut Vec<u8>, value: i64, unit: TimeUnit, utc: bool) {
+    let (time, digits) = match unit {
+        TimeUnit::MILLIS => (
+            chrono::DateTime::from_timestamp_millis(value),
+            SecondsFormat::Millis,
+        ),
+        TimeUnit::MICROS => (
+            chrono::DateTime::from_timestamp_micros(value),
+            SecondsFormat::Micros,
+        ),
+        _ => (
+            Some(chrono::DateTime::from_timestamp_nanos(value)),
+            SecondsFormat::Nanos,
+        ),
+    };
+    let Some(time) = time else {
+        return write_integer(out, value);
+    };
+    let text = time.to_rfc3339_opts(digits, true);
+    match text.strip_suffix('Z').filter(|_| !utc) {
+        Some(local) => out.extend_from_slice(local.as_bytes()),
+        None => out.extend_from_slice(text.as_bytes()),
     }
 }
 
@@ -930,6 +970,59 @@ mod tests {
             err.contains("data.parquet") && err.contains("not a complete Parquet file"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn timestamps_read_as_their_rfc_3339_text() {
+        use parquet::data_type::Int64Type;
+        let dir = tempfile::tempdir().unwrap();
+        let micros: Vec<i64> = (0..3000)
+            .map(|i| 1_772_359_200_000_000 + (i % 40) * 1_000_001)
+            .collect();
+        let schema = "message m { required int64 time (TIMESTAMP(MICROS,true)); required int64 local (TIMESTAMP(MILLIS,false)); }";
+        let path = dir.path().join("times.parquet");
+        let mut writer = SerializedFileWriter::new(
+            File::create(&path).unwrap(),
+            Arc::new(parse_message_type(schema).unwrap()),
+            Arc::new(WriterProperties::builder().build()),
+        )
+        .unwrap();
+        let mut group = writer.next_row_group().unwrap();
+        for values in [micros.clone(), micros.iter().map(|m| m / 1000).collect()] {
+            let mut w = group.next_column().unwrap().unwrap();
+            w.typed::<Int64Type>()
+                .write_batch(&values, None, None)
+                .unwrap();
+            w.close().unwrap();
+        }
+        group.close().unwrap();
+        writer.close().unwrap();
+        let text = |m: i64| {
+            let t = chrono::DateTime::from_timestamp_micros(m).unwrap();
+            format!(
+                "{},{}",
+                t.to_rfc3339_opts(SecondsFormat::Micros, true),
+                t.naive_utc().format("%Y-%m-%dT%H:%M:%S%.3f")
+            )
+        };
+        let csv = dir.path().join("times.csv");
+        let lines: Vec<String> = micros.iter().map(|m| text(*m)).collect();
+        std::fs::write(&csv, format!("time,local\n{}\n", lines.join("\n"))).unwrap();
+        assert!(
+            lines[1].starts_with("2026-03-01T10:00:01.000001Z,2026-03-01T10:00:01.000"),
+            "{}",
+            lines[1]
+        );
+        let run = |path: &Path| {
+            let report =
+                evaluate_drift_observed(path, &csv, &DriftParams::default(), 2, &AtomicU64::new(0))
+                    .unwrap();
+            serde_json::to_value(&report).unwrap()
+        };
+        let from_parquet = run(&path);
+        assert_eq!(from_parquet, run(&csv));
+        assert_eq!(from_parquet["columns"][0]["kind"], "categorical");
+        assert_eq!(from_parquet["columns"][0]["psi"], 0.0);
     }
 
     #[test]
