@@ -27,7 +27,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 import polars as pl
@@ -35,20 +34,11 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import ks_2samp, wasserstein_distance
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fairness import ROOT, frame, read_bytes, timed  # noqa: E402
+from fairness import ROOT, best, frame, read_bytes  # noqa: E402
 
 COLUMNS = [f"f{i}" for i in range(10)]
 BINS = 10
 FLOOR = 1e-4
-
-
-def best(repeat, fn):
-    """The fastest of `repeat` runs and the last result."""
-    times, result = [], None
-    for _ in range(repeat):
-        elapsed, result = timed(fn)
-        times.append(elapsed)
-    return min(times), result
 
 
 def run_aims(aims, reference, current):
