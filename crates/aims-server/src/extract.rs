@@ -204,3 +204,35 @@ pub fn time_param(
         }
     }
 }
+
+/// Rows per page of a paged list unless `limit` says otherwise, and the most it may say.
+pub const DEFAULT_LIMIT: u64 = 50;
+pub const MAX_LIMIT: u64 = 500;
+
+/// `limit` and `offset` of a paged list from query parameters (empty means absent): the
+/// first 50 by default, at most 500 at once. A bad value is added to `errors` under the
+/// parameter's name.
+pub fn page_params(
+    errors: &mut ValidationErrors,
+    limit: Option<&str>,
+    offset: Option<&str>,
+) -> (u64, u64) {
+    let mut number = |name: &str, value: Option<&str>, default: u64, max: u64| -> u64 {
+        let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+            return default;
+        };
+        match value.parse::<u64>() {
+            Ok(n) if n <= max => n,
+            _ => {
+                errors.add(
+                    name,
+                    format!("must be a whole number from 0 to {max}, got `{value}`"),
+                );
+                default
+            }
+        }
+    };
+    let limit = number("limit", limit, DEFAULT_LIMIT, MAX_LIMIT);
+    let offset = number("offset", offset, 0, i64::MAX as u64);
+    (limit.max(1), offset)
+}

@@ -276,6 +276,50 @@ async fn the_register_through_the_api() {
         .await;
         assert_eq!(status, 400);
         assert_eq!(fields_in_error(&body), ["level"]);
+        // Pages keep the register's order and its total.
+        let (_, page) = call(
+            s,
+            Method::GET,
+            "/api/v1/risks?limit=1&offset=1",
+            Some(&auditor),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (
+                page["total"].as_u64(),
+                page["limit"].as_u64(),
+                page["offset"].as_u64()
+            ),
+            (Some(2), Some(1), Some(1))
+        );
+        assert_eq!(page["items"].as_array().unwrap().len(), 1);
+        assert_eq!(page["items"][0]["title"], "Operators over-trust alerts");
+        let (_, past) = call(
+            s,
+            Method::GET,
+            "/api/v1/risks?offset=5",
+            Some(&auditor),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (
+                past["total"].as_u64(),
+                past["items"].as_array().map(Vec::len)
+            ),
+            (Some(2), Some(0))
+        );
+        let (status, body) = call(
+            s,
+            Method::GET,
+            "/api/v1/risks?limit=501&offset=-1",
+            Some(&auditor),
+            None,
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(fields_in_error(&body), ["limit", "offset"]);
 
         // Acceptance: a contributor may not accept a High residual risk; a manager may.
         let accept = json!({"revision": 1, "rationale": "Within appetite after rebalancing", "expires_on": "2099-01-01"});

@@ -10,11 +10,8 @@ use utoipa::ToSchema;
 
 use crate::auth::Auth;
 use crate::error::ApiResult;
-use crate::extract::{QueryParams, time_param};
+use crate::extract::{QueryParams, page_params, time_param};
 use crate::state::AppState;
-
-pub const DEFAULT_LIMIT: u64 = 50;
-pub const MAX_LIMIT: u64 = 500;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LedgerEntryList {
@@ -69,23 +66,8 @@ impl LedgerParams {
         };
         let from = time_param(&mut errors, "from", self.from.as_deref());
         let to = time_param(&mut errors, "to", self.to.as_deref());
-        let mut number = |name: &str, value: &Option<String>, default: u64, max: u64| -> u64 {
-            let Some(value) = text(value) else {
-                return default;
-            };
-            match value.parse::<u64>() {
-                Ok(n) if n <= max => n,
-                _ => {
-                    errors.add(
-                        name,
-                        format!("must be a whole number from 0 to {max}, got `{value}`"),
-                    );
-                    default
-                }
-            }
-        };
-        let limit = number("limit", &self.limit, DEFAULT_LIMIT, MAX_LIMIT);
-        let offset = number("offset", &self.offset, 0, i64::MAX as u64);
+        let (limit, offset) =
+            page_params(&mut errors, self.limit.as_deref(), self.offset.as_deref());
         errors.into_result()?;
         Ok(LedgerQuery {
             filter: LedgerFilter {
@@ -95,7 +77,7 @@ impl LedgerParams {
                 from,
                 to,
             },
-            limit: limit.max(1),
+            limit,
             offset,
         })
     }

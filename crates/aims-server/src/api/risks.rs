@@ -1,9 +1,9 @@
 //! The risk register and the risk criteria: list with filters, create, read, partial
 //! update, delete, acceptance and its withdrawal, history, the heat map and the downloads.
 
-use aims_domain::Permission;
 use aims_domain::risk::{AcceptRisk, Basis, Risk, RiskCriteria, RiskFields};
 use aims_domain::validation::{deserialize, merge_patch};
+use aims_domain::{Permission, ValidationErrors};
 use aims_store::StoredCriteria;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -21,7 +21,7 @@ use super::soa::{CSV, XLSX, revision_of, today};
 use super::{ApiRoute, doc, route};
 use crate::auth::{Auth, AuthContext};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonValue, QueryParams, parse_id};
+use crate::extract::{JsonValue, QueryParams, page_params, parse_id};
 use crate::risks::{FileFormat, RiskFilter, RiskView, check_library};
 use crate::state::AppState;
 
@@ -50,6 +50,8 @@ pub(super) fn routes() -> Vec<ApiRoute> {
                 ("overdue", "`true`: only risks with an overdue review or overdue actions"),
                 ("acceptance", "`none`, `current` or `expired`"),
                 ("q", "Case-insensitive text in title or description"),
+                ("limit", "Page size, 1 to 500 (default 50)"),
+                ("offset", "Risks to skip"),
             ]),
             get(list),
         ),
@@ -171,8 +173,19 @@ async fn risk_sources(Auth(_auth): Auth) -> ApiResult<Json<RiskSourceList>> {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RiskList {
+    /// One page of the register, in its order.
     pub items: Vec<RiskView>,
+    /// Risks that pass the filters, on every page.
     pub total: u64,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+/// The page of the register asked for.
+#[derive(Debug, Default, Deserialize)]
+pub struct RiskPage {
+    pub limit: Option<String>,
+    pub offset: Option<String>,
 }
 
 /// An acceptance as the API takes it: the revision read, then what the user states.
@@ -248,11 +261,23 @@ async fn list(
     State(state): State<AppState>,
     Auth(auth): Auth,
     QueryParams(filter): QueryParams<RiskFilter>,
+    QueryParams(page): QueryParams<RiskPage>,
 ) -> ApiResult<Json<RiskList>> {
+    let mut errors = ValidationErrors::new();
+    let (limit, offset) = page_params(&mut errors, page.limit.as_deref(), page.offset.as_deref());
+    errors.into_result()?;
     let (_, items) = register(&state, auth.organisation_id(), &filter).await?;
+    let total = items.len() as u64;
+    let items = items
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
     Ok(Json(RiskList {
-        total: items.len() as u64,
         items,
+        total,
+        limit,
+        offset,
     }))
 }
 
