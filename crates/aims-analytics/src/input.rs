@@ -174,10 +174,9 @@ impl CsvInput {
 /// Runs a decompressor on its own thread, so decompression and parsing use different
 /// cores, and hands its output over in chunks. A decoding error reaches the reader as an
 /// error, never as an early end of file.
-fn decode_on_thread<T, F>(file: T, decode: F) -> Box<dyn Read + Send>
+fn decode_on_thread<F>(file: File, decode: F) -> Box<dyn Read + Send>
 where
-    T: Send + 'static,
-    F: FnOnce(T, &dyn Fn(std::io::Result<Vec<u8>>) -> bool) -> bool + Send + 'static,
+    F: FnOnce(File, &dyn Fn(std::io::Result<Vec<u8>>) -> bool) -> bool + Send + 'static,
 {
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Piece>(4);
     std::thread::spawn(move || {

@@ -30,7 +30,7 @@ pub struct ParquetSource {
 impl ParquetSource {
     /// Reads the footer (a truncated file fails here) and checks that the wanted columns
     /// are flat values aims can write as text.
-    pub fn open(file: File, path: &Path, wanted: Option<&[String]>) -> Result<Self, InputError> {
+    fn open(file: File, path: &Path, wanted: Option<&[String]>) -> Result<Self, InputError> {
         let invalid = |message: String| InputError::Invalid {
             path: path.to_owned(),
             message,
@@ -77,6 +77,19 @@ impl ParquetSource {
             source,
         })?;
         ParquetSource::open(file, path, wanted)
+    }
+
+    /// Where column `name` is among the decoded ones, or an error listing the file's
+    /// columns.
+    pub fn decoded_position(&self, path: &Path, name: &str) -> Result<usize, InputError> {
+        self.wanted
+            .iter()
+            .position(|i| self.headers[*i] == name)
+            .ok_or_else(|| InputError::MissingColumn {
+                path: path.to_owned(),
+                column: name.to_owned(),
+                available: self.headers.clone(),
+            })
     }
 
     /// Names of the columns decoded, in the order [`RowGroupValues::next_row`] fills them.
@@ -425,17 +438,6 @@ impl Column {
     fn write_next(&mut self, out: &mut Vec<u8>) {
         let row = self.row;
         self.row += 1;
-        match &self.values {
-            Values::Dictionary(column) => {
-                let index = column.indices[row];
-                if index != NULL {
-                    out.extend_from_slice(column.entry(index));
-                }
-                return;
-            }
-            Values::Taken => return,
-            _ => {}
-        }
         if let Some((levels, max)) = &self.levels
             && levels.get(row) != Some(max)
         {
@@ -464,7 +466,12 @@ impl Column {
             }
             Values::Bytes(v) => out.write_all(v[i].data()),
             Values::Fixed(v) => out.write_all(v[i].data()),
-            Values::Dictionary(_) | Values::Taken => Ok(()),
+            // Nulls are among the indices, which count rows, not values.
+            Values::Dictionary(column) => match column.indices[row] {
+                NULL => Ok(()),
+                index => out.write_all(column.entry(index)),
+            },
+            Values::Taken => Ok(()),
         };
     }
 }

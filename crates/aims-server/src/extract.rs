@@ -4,7 +4,7 @@
 
 use aims_domain::ValidationErrors;
 use aims_domain::inventory::RecordKind;
-use aims_domain::listing::{ListQuery, RawListParams};
+use aims_domain::listing::{self, ListQuery, RawListParams};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -205,10 +205,6 @@ pub fn time_param(
     }
 }
 
-/// Rows per page of a paged list unless `limit` says otherwise, and the most it may say.
-pub const DEFAULT_LIMIT: u64 = 50;
-pub const MAX_LIMIT: u64 = 500;
-
 /// `limit` and `offset` of a paged list from query parameters (empty means absent): the
 /// first 50 by default, at most 500 at once. A bad value is added to `errors` under the
 /// parameter's name.
@@ -232,7 +228,7 @@ pub fn page_params(
             }
         }
     };
-    let limit = number("limit", limit, DEFAULT_LIMIT, MAX_LIMIT);
+    let limit = number("limit", limit, listing::DEFAULT_LIMIT, listing::MAX_LIMIT);
     let offset = number("offset", offset, 0, i64::MAX as u64);
     (limit.max(1), offset)
 }

@@ -410,6 +410,35 @@ async fn decision_events_export_as_csv_and_parquet_that_eval_fairness_reads_alik
         result,
         "the same report from either file"
     );
+    // Drift reads every column of the two forms alike, `time` included: one against the
+    // other drifts nowhere.
+    let out = aims(
+        dir.path(),
+        &[
+            "eval",
+            "drift",
+            "--reference",
+            "d.csv",
+            "--current",
+            "d.parquet",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let drift: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let time = drift["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "time")
+        .unwrap();
+    assert_eq!(
+        (time["kind"].as_str(), time["psi"].as_f64()),
+        (Some("categorical"), Some(0.0)),
+        "{drift}"
+    );
+    assert_eq!(drift["drifted_share"], 0.0, "{drift}");
 
     for (args, expected) in [
         (

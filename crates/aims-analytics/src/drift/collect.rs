@@ -234,23 +234,14 @@ fn collect_parquet(
     bytes_read: &AtomicU64,
 ) -> Result<Collected, InputError> {
     let source = ParquetSource::open_path(path, Some(wanted))?;
-    let decoded = source.decoded_headers();
     // Where each collected column is among the decoded ones.
     let positions: Vec<Option<usize>> = names
         .iter()
         .zip(plans)
         .map(|(name, plan)| {
-            if *plan == Plan::Skip {
-                return Ok(None);
-            }
-            match decoded.iter().position(|h| h == name) {
-                Some(i) => Ok(Some(i)),
-                None => Err(InputError::MissingColumn {
-                    path: path.to_owned(),
-                    column: name.clone(),
-                    available: source.headers.clone(),
-                }),
-            }
+            (*plan != Plan::Skip)
+                .then(|| source.decoded_position(path, name))
+                .transpose()
         })
         .collect::<Result<_, _>>()?;
     let init = || Partial {
