@@ -1,11 +1,13 @@
 //! Data drift between a reference and a current file, per column: PSI, Kolmogorov–Smirnov,
 //! Wasserstein and Jensen–Shannon for numbers; PSI, chi-square and Jensen–Shannon for
-//! categories. Each file is read once, on every core (a column that turns out to mix
-//! numbers and text costs a second pass over the reference); numeric columns are kept as
-//! flat vectors of doubles, sorted by radix, and every measure is then a merge or a binary
-//! search over them. Definitions: `docs/metrics.md`.
+//! categories. Two Parquet files are read column by column for the columns both type as
+//! numbers (`columnar`); anything else is read once, row by row, on every core (a column
+//! that turns out to mix numbers and text costs a second pass over the reference). Numeric
+//! columns are kept as flat vectors of doubles, sorted by radix, and every measure is then
+//! a merge or a binary search over them. Definitions: `docs/metrics.md`.
 
 mod collect;
+mod columnar;
 pub mod metrics;
 
 use std::collections::BTreeSet;
@@ -15,8 +17,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use serde::Serialize;
 
-use crate::input::{Headers, InputError};
+use crate::input::{Headers, InputError, is_parquet};
 use crate::ks::KsMethod;
+use crate::sort::Sorter;
 use collect::{ColumnData, Plan, collect};
 
 pub const DEFAULT_BINS: usize = 10;
@@ -223,18 +226,66 @@ pub fn evaluate_drift_observed(
         .collect::<Result<_, _>>()?;
     drop((ref_headers, cur_headers));
 
+    // Columns both Parquet files type as numbers are read column by column; what is left
+    // (text, or a column holding an infinity) takes one pass over each file.
+    let mut measured: Vec<Option<ColumnDrift>> = vec![None; names.len()];
+    let mut rows = None;
+    if is_parquet(reference)? && is_parquet(current)? {
+        let numbers =
+            columnar::measure_numbers(reference, current, &names, params, threads, bytes_read)?;
+        rows = Some((numbers.reference_rows, numbers.current_rows));
+        measured = numbers.columns;
+    }
+    let plans: Vec<Plan> = measured
+        .iter()
+        .map(|m| if m.is_some() { Plan::Skip } else { Plan::Infer })
+        .collect();
+    if plans.contains(&Plan::Infer) {
+        let (rest, read_rows) = measure_rows(
+            (reference, &ref_at),
+            (current, &cur_at),
+            &names,
+            &plans,
+            params,
+            threads,
+            bytes_read,
+        )?;
+        rows = Some(read_rows);
+        let open = measured.iter_mut().filter(|m| m.is_none());
+        for (slot, column) in open.zip(rest) {
+            *slot = Some(column);
+        }
+    }
+    let (reference_rows, current_rows) = rows.unwrap_or_default();
+    no_rows(reference, reference_rows)?;
+    no_rows(current, current_rows)?;
+    let columns = measured.into_iter().flatten().collect();
+    Ok(report(reference_rows, current_rows, columns, params))
+}
+
+/// Reads each file once, row by row, for the columns `plans` does not skip, and measures
+/// them; returns them in order, and the files' row counts.
+fn measure_rows(
+    (reference, ref_at): (&Path, &[usize]),
+    (current, cur_at): (&Path, &[usize]),
+    names: &[String],
+    plans: &[Plan],
+    params: &DriftParams,
+    threads: usize,
+    bytes_read: &AtomicU64,
+) -> Result<(Vec<ColumnDrift>, (u64, u64)), DriftError> {
     let read = |path: &Path, at: &[usize], plans: &[Plan]| {
         collect(
             path,
             params.delimiter,
-            &names,
+            names,
             at,
             plans,
             threads,
             bytes_read,
         )
     };
-    let mut ref_data = read(reference, &ref_at, &vec![Plan::Infer; names.len()])?;
+    let mut ref_data = read(reference, ref_at, plans)?;
     no_rows(reference, ref_data.rows)?;
     // Columns that mixed numbers and text lost their early values: count them again.
     let again: Vec<Plan> = ref_data
@@ -249,7 +300,7 @@ pub fn evaluate_drift_observed(
         })
         .collect();
     if again.contains(&Plan::Categories) {
-        let second = read(reference, &ref_at, &again)?;
+        let second = read(reference, ref_at, &again)?;
         for ((column, plan), recount) in ref_data.columns.iter_mut().zip(&again).zip(second.columns)
         {
             if *plan == Plan::Categories {
@@ -261,23 +312,29 @@ pub fn evaluate_drift_observed(
     let cur_plans: Vec<Plan> = ref_data
         .columns
         .iter()
-        .map(|c| {
-            if c.text.is_none() && c.number_count() > 0 {
+        .zip(plans)
+        .map(|(c, plan)| {
+            if *plan == Plan::Skip {
+                Plan::Skip
+            } else if c.text.is_none() && c.number_count() > 0 {
                 Plan::Infer
             } else {
                 Plan::Categories
             }
         })
         .collect();
-    let cur_data = read(current, &cur_at, &cur_plans)?;
+    let cur_data = read(current, cur_at, &cur_plans)?;
     no_rows(current, cur_data.rows)?;
 
     let mut jobs = Vec::with_capacity(names.len());
-    for ((name, r), c) in names.iter().zip(ref_data.columns).zip(cur_data.columns) {
-        jobs.push(Job::new(name, r, c, reference, current)?);
+    let columns = names.iter().zip(ref_data.columns).zip(cur_data.columns);
+    for (((name, r), c), plan) in columns.zip(plans) {
+        if *plan != Plan::Skip {
+            jobs.push(Job::new(name, r, c, reference, current)?);
+        }
     }
-    let columns = run_jobs(jobs, params, threads);
-    Ok(report(ref_data.rows, cur_data.rows, columns, params))
+    let rows = (ref_data.rows, cur_data.rows);
+    Ok((run_jobs(jobs, params, threads), rows))
 }
 
 fn check(params: &DriftParams) -> Result<(), DriftError> {
@@ -406,7 +463,7 @@ fn run_jobs(jobs: Vec<Job>, params: &DriftParams, threads: usize) -> Vec<ColumnD
     std::thread::scope(|scope| {
         for _ in 0..threads.max(1).min(count.max(1)) {
             scope.spawn(|| {
-                let mut scratch = Vec::new();
+                let mut buffers = Buffers::default();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= count {
@@ -414,7 +471,7 @@ fn run_jobs(jobs: Vec<Job>, params: &DriftParams, threads: usize) -> Vec<ColumnD
                     }
                     let job = queue[i].lock().unwrap_or_else(|p| p.into_inner()).take();
                     if let Some(job) = job {
-                        let column = measure(job, params, &mut scratch);
+                        let column = measure(job, params, &mut buffers);
                         *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(column);
                     }
                 }
@@ -438,8 +495,66 @@ fn verdict(psi: Option<f64>, ref_count: u64, cur_count: u64, params: &DriftParam
     }
 }
 
-/// Measures one column; `scratch` is the worker's sort buffer, kept from column to column.
-fn measure(job: Job, params: &DriftParams, scratch: &mut Vec<u64>) -> ColumnDrift {
+/// A worker's buffers, kept from column to column so that their memory is touched once.
+#[derive(Default)]
+struct Buffers {
+    sorter: Sorter,
+    reference: Vec<f64>,
+    current: Vec<f64>,
+}
+
+impl ColumnDrift {
+    /// A column with its counts and no measures yet.
+    fn new(name: String, kind: Kind, counts: (u64, u64), missing: (u64, u64)) -> ColumnDrift {
+        ColumnDrift {
+            name,
+            kind,
+            reference_count: counts.0,
+            current_count: counts.1,
+            reference_missing: missing.0,
+            current_missing: missing.1,
+            psi: None,
+            ks_statistic: None,
+            ks_pvalue: None,
+            ks_method: None,
+            wasserstein: None,
+            wasserstein_normed: None,
+            js_distance: None,
+            chi2_statistic: None,
+            chi2_pvalue: None,
+            chi2_dof: None,
+            verdict: Verdict::Ok,
+            histogram: None,
+        }
+    }
+
+    /// The measures of a numeric column from both samples, sorted and non-empty.
+    fn measure_numbers(&mut self, reference: &[f64], current: &[f64], params: &DriftParams) {
+        let m = metrics::numeric(reference, current, params.bins, params.psi_floor);
+        self.psi = Some(m.psi);
+        self.ks_statistic = Some(m.ks.statistic);
+        self.ks_pvalue = Some(m.ks.pvalue);
+        self.ks_method = Some(m.ks.method);
+        self.wasserstein = Some(m.wasserstein);
+        self.wasserstein_normed = m.wasserstein_normed;
+        self.js_distance = Some(m.js_distance);
+        self.histogram = Some(Histogram {
+            edges: Some(m.edges),
+            categories: None,
+            reference: metrics::shares(&m.reference_counts),
+            current: metrics::shares(&m.current_counts),
+        });
+    }
+
+    /// Sets the verdict from the measures.
+    fn settle(mut self, params: &DriftParams) -> ColumnDrift {
+        self.verdict = verdict(self.psi, self.reference_count, self.current_count, params);
+        self
+    }
+}
+
+/// Measures one column with a worker's buffers.
+fn measure(job: Job, params: &DriftParams, buffers: &mut Buffers) -> ColumnDrift {
     let Job {
         name,
         kind,
@@ -448,45 +563,26 @@ fn measure(job: Job, params: &DriftParams, scratch: &mut Vec<u64>) -> ColumnDrif
     } = job;
     // Numbers and counted values are never both collected for one column and file.
     let total = |c: &ColumnData| c.number_count() as u64 + c.category_total();
-    let mut column = ColumnDrift {
+    let mut column = ColumnDrift::new(
         name,
         kind,
-        reference_count: total(&reference),
-        current_count: total(&current),
-        reference_missing: reference.missing,
-        current_missing: current.missing,
-        psi: None,
-        ks_statistic: None,
-        ks_pvalue: None,
-        ks_method: None,
-        wasserstein: None,
-        wasserstein_normed: None,
-        js_distance: None,
-        chi2_statistic: None,
-        chi2_pvalue: None,
-        chi2_dof: None,
-        verdict: Verdict::Ok,
-        histogram: None,
-    };
+        (total(&reference), total(&current)),
+        (reference.missing, current.missing),
+    );
     match kind {
         Kind::Numeric => {
-            let r = crate::sort::sort_parts(reference.numbers, scratch);
-            let c = crate::sort::sort_parts(current.numbers, scratch);
+            let Buffers {
+                sorter,
+                reference: r,
+                current: c,
+            } = buffers;
+            for (parts, out) in [(reference.numbers, &mut *r), (current.numbers, &mut *c)] {
+                sorter.start();
+                parts.into_iter().for_each(|part| sorter.push(&part));
+                sorter.sort_into(out);
+            }
             if !r.is_empty() && !c.is_empty() {
-                let m = metrics::numeric(&r, &c, params.bins, params.psi_floor);
-                column.psi = Some(m.psi);
-                column.ks_statistic = Some(m.ks.statistic);
-                column.ks_pvalue = Some(m.ks.pvalue);
-                column.ks_method = Some(m.ks.method);
-                column.wasserstein = Some(m.wasserstein);
-                column.wasserstein_normed = m.wasserstein_normed;
-                column.js_distance = Some(m.js_distance);
-                column.histogram = Some(Histogram {
-                    edges: Some(m.edges),
-                    categories: None,
-                    reference: metrics::shares(&m.reference_counts),
-                    current: metrics::shares(&m.current_counts),
-                });
+                column.measure_numbers(r, c, params);
             }
         }
         Kind::Categorical => {
@@ -528,13 +624,7 @@ fn measure(job: Job, params: &DriftParams, scratch: &mut Vec<u64>) -> ColumnDrif
             }
         }
     }
-    column.verdict = verdict(
-        column.psi,
-        column.reference_count,
-        column.current_count,
-        params,
-    );
-    column
+    column.settle(params)
 }
 
 fn report(

@@ -113,6 +113,90 @@ impl ParquetSource {
         )
     }
 
+    pub fn rows(&self) -> u64 {
+        u64::try_from(self.reader.metadata().file_metadata().num_rows()).unwrap_or(0)
+    }
+
+    /// The position of column `name` in the file when it holds plain numbers (see
+    /// [`RowGroupValues::plain_numbers`]) and is not a list.
+    pub fn number_column(&self, name: &str) -> Option<usize> {
+        let schema = self.reader.metadata().file_metadata().schema_descr_ptr();
+        let at = self.headers.iter().position(|h| h == name)?;
+        let descriptor = schema.column(at);
+        (descriptor.max_rep_level() == 0 && holds_plain_numbers(&descriptor)).then_some(at)
+    }
+
+    /// Compressed bytes of one column chunk.
+    pub fn chunk_size(&self, group: usize, column: usize) -> u64 {
+        let meta = self.reader.metadata().row_group(group).column(column);
+        u64::try_from(meta.compressed_size()).unwrap_or(0)
+    }
+
+    /// Decodes column `column` (a [`ParquetSource::number_column`]) of row group `group`
+    /// into `buffers` (see [`NumberBuffers::values`]) and returns its count of nulls.
+    pub fn read_numbers(
+        &self,
+        group: usize,
+        column: usize,
+        buffers: &mut NumberBuffers,
+    ) -> Result<u64, String> {
+        self.read_numbers_into(group, column, buffers)
+            .map_err(|err| format!("the Parquet data is damaged in row group {group}: {err}"))?;
+        let rows = self.group_size(group).0;
+        Ok(rows.saturating_sub(buffers.doubles.len() as u64))
+    }
+
+    fn read_numbers_into(
+        &self,
+        group: usize,
+        column: usize,
+        buffers: &mut NumberBuffers,
+    ) -> parquet::errors::Result<()> {
+        let row_group = self.reader.get_row_group(group)?;
+        let rows = usize::try_from(row_group.metadata().num_rows()).unwrap_or(0);
+        let optional = row_group
+            .metadata()
+            .column(column)
+            .column_descr()
+            .max_def_level()
+            > 0;
+        let NumberBuffers {
+            doubles,
+            floats,
+            ints,
+            longs,
+            levels,
+        } = buffers;
+        levels.clear();
+        doubles.clear();
+        let levels = optional.then_some(levels);
+        // `as` rounds an integer to the nearest double, as its decimal text parses.
+        match row_group.get_column_reader(column)? {
+            ColumnReader::DoubleColumnReader(r) => read_into(r, rows, levels, doubles)?,
+            ColumnReader::FloatColumnReader(r) => {
+                floats.clear();
+                read_into(r, rows, levels, floats)?;
+                doubles.extend(floats.iter().map(|x| f64::from(*x)));
+            }
+            ColumnReader::Int32ColumnReader(r) => {
+                ints.clear();
+                read_into(r, rows, levels, ints)?;
+                doubles.extend(ints.iter().map(|x| f64::from(*x)));
+            }
+            ColumnReader::Int64ColumnReader(r) => {
+                longs.clear();
+                read_into(r, rows, levels, longs)?;
+                doubles.extend(longs.iter().map(|x| *x as f64));
+            }
+            _ => {
+                return Err(parquet::errors::ParquetError::General(
+                    "the column does not hold numbers".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Decodes the wanted columns of one row group, for an engine that reads values
     /// directly instead of text.
     pub fn decode_group(&self, group: usize) -> Result<RowGroupValues, String> {
@@ -206,25 +290,13 @@ where
             bytes_read.fetch_add(source.group_size(g).1, Ordering::Relaxed);
         }
     };
-    let results: Vec<Result<_, InputError>> = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads.clamp(1, groups.max(1)))
-            .map(|_| {
-                scope.spawn(|| {
-                    ParquetSource::open_path(path, Some(&wanted)).map(|source| worker(&source))
-                })
-            })
-            .collect();
-        let mut results = vec![Ok(worker(&first))];
-        results.extend(helpers.into_iter().map(|h| {
-            h.join().unwrap_or_else(|_| {
-                Err(InputError::Invalid {
-                    path: path.to_owned(),
-                    message: "a worker stopped unexpectedly".into(),
-                })
-            })
-        }));
-        results
-    });
+    let results = on_workers(
+        &first,
+        threads.clamp(1, groups.max(1)),
+        || ParquetSource::open_path(path, Some(&wanted)),
+        worker,
+        path,
+    );
     let mut states = Vec::with_capacity(results.len());
     let mut first_error: Option<(u64, String)> = None;
     for result in results {
@@ -244,6 +316,36 @@ where
         }),
         None => Ok(states),
     }
+}
+
+/// Runs `worker` on `threads` threads: on the calling one with `first`, on the others each
+/// with its own sources from `open` (a decoder reads through its file handle, which threads
+/// cannot share). A worker that stops by a panic is an error on `path`.
+pub fn on_workers<S, T>(
+    first: &S,
+    threads: usize,
+    open: impl Fn() -> Result<S, InputError> + Sync,
+    worker: impl Fn(&S) -> T + Sync,
+    path: &Path,
+) -> Vec<Result<T, InputError>>
+where
+    T: Send,
+{
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads)
+            .map(|_| scope.spawn(|| open().map(|sources| worker(&sources))))
+            .collect();
+        let mut results = vec![Ok(worker(first))];
+        results.extend(helpers.into_iter().map(|h| {
+            h.join().unwrap_or_else(|_| {
+                Err(InputError::Invalid {
+                    path: path.to_owned(),
+                    message: "a worker stopped unexpectedly".into(),
+                })
+            })
+        }));
+        results
+    })
 }
 
 /// The decoded columns of one row group, read row by row.
@@ -350,16 +452,28 @@ enum Values {
 type Decoded<T> = (Vec<T>, Option<Vec<i16>>);
 
 fn read_all<T: DataType>(
-    mut reader: ColumnReaderImpl<T>,
+    reader: ColumnReaderImpl<T>,
     rows: usize,
     max_level: i16,
 ) -> parquet::errors::Result<Decoded<T::T>> {
     let mut values = Vec::with_capacity(rows);
     let mut levels = (max_level > 0).then(|| Vec::with_capacity(rows));
+    read_into(reader, rows, levels.as_mut(), &mut values)?;
+    Ok((values, levels))
+}
+
+/// Appends the `rows` rows of a column chunk: its non-null values to `values`, its
+/// definition levels to `levels` when it is optional.
+fn read_into<T: DataType>(
+    mut reader: ColumnReaderImpl<T>,
+    rows: usize,
+    mut levels: Option<&mut Vec<i16>>,
+    values: &mut Vec<T::T>,
+) -> parquet::errors::Result<()> {
     let mut read = 0;
     while read < rows {
         let (records, _, _) =
-            reader.read_records(rows - read, levels.as_mut(), None, &mut values)?;
+            reader.read_records(rows - read, levels.as_deref_mut(), None, values)?;
         if records == 0 {
             return Err(parquet::errors::ParquetError::General(format!(
                 "the column ends after {read} of {rows} rows"
@@ -367,7 +481,40 @@ fn read_all<T: DataType>(
         }
         read += records;
     }
-    Ok((values, levels))
+    Ok(())
+}
+
+/// Whether a column's values are plain numbers: floating point, or integers that are
+/// neither decimals nor timestamps — the columns whose text form reads back as the
+/// doubles themselves.
+fn holds_plain_numbers(descriptor: &ColumnDescriptor) -> bool {
+    let logical = descriptor.logical_type_ref();
+    let decimal = matches!(logical, Some(LogicalType::Decimal(d)) if d.scale > 0);
+    match descriptor.physical_type() {
+        PhysicalType::DOUBLE | PhysicalType::FLOAT => true,
+        PhysicalType::INT32 => !decimal,
+        PhysicalType::INT64 => !decimal && !matches!(logical, Some(LogicalType::Timestamp(_))),
+        _ => false,
+    }
+}
+
+/// Buffers for reading a column's numbers row group by row group, kept by a worker so that
+/// each row group is decoded into memory already in use.
+#[derive(Default)]
+pub struct NumberBuffers {
+    doubles: Vec<f64>,
+    floats: Vec<f32>,
+    ints: Vec<i32>,
+    longs: Vec<i64>,
+    levels: Vec<i16>,
+}
+
+impl NumberBuffers {
+    /// The non-null values of the last chunk read, as doubles, not yet checked to be
+    /// finite.
+    pub fn values(&self) -> &[f64] {
+        &self.doubles
+    }
 }
 
 impl Column {
@@ -763,18 +910,37 @@ mod tests {
             .map(|r| (r.1, r.0, r.2, r.3 + 40.0))
             .collect();
         let (_dir2, current, _) = both_forms(&shifted, 700, compressed(Compression::UNCOMPRESSED));
-        let params = DriftParams::default();
-        let run = |reference: &Path| {
-            evaluate_drift_observed(reference, &current, &params, 2, &AtomicU64::new(0)).unwrap()
-        };
-        let (from_parquet, from_csv) = (run(&parquet), run(&csv));
-        assert_eq!(from_parquet.reference_rows, 3000);
-        assert_eq!(
-            serde_json::to_value(&from_parquet).unwrap(),
-            serde_json::to_value(&from_csv).unwrap()
-        );
-        let g = &from_parquet.columns[2];
-        assert_eq!((g.name.as_str(), g.reference_missing), ("g", 3000 / 7 + 1));
+        // Numbers typed in both Parquet files are read column by column, the text column
+        // row by row; the report keeps the order asked.
+        for columns in [vec![], vec!["x", "g", "label"], vec!["x"]] {
+            let params = DriftParams {
+                columns: columns.iter().map(|c| c.to_string()).collect(),
+                ..DriftParams::default()
+            };
+            let run = |reference: &Path| {
+                evaluate_drift_observed(reference, &current, &params, 2, &AtomicU64::new(0))
+                    .unwrap()
+            };
+            let (from_parquet, from_csv) = (run(&parquet), run(&csv));
+            assert_eq!(from_parquet.reference_rows, 3000);
+            assert_eq!(from_parquet.current_rows, 2500);
+            assert_eq!(
+                serde_json::to_value(&from_parquet).unwrap(),
+                serde_json::to_value(&from_csv).unwrap()
+            );
+            let names: Vec<&str> = from_parquet
+                .columns
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect();
+            if columns.is_empty() {
+                assert_eq!(names, ["label", "prediction", "g", "x"]);
+                let g = &from_parquet.columns[2];
+                assert_eq!(g.reference_missing, 3000 / 7 + 1);
+            } else {
+                assert_eq!(names, columns);
+            }
+        }
     }
 
     /// Columns of numbers (`None` a null) written as Parquet in the given physical types,
