@@ -42,20 +42,37 @@ fn digit(k: u64, pass: usize) -> usize {
     ((k >> (pass as u32 * DIGIT_BITS)) as usize) & (BUCKETS - 1)
 }
 
-#[derive(Default)]
+/// Copies of the top digit's counts. Neighbouring values mostly share their sign and
+/// exponent: with one counter per digit each value would wait for the last one's count.
+const TOP_COPIES: usize = 4;
+
 pub struct Sorter {
     keys: Vec<u64>,
     scratch: Vec<u64>,
-    /// How many keys hold each digit, per pass.
-    counts: Vec<[usize; BUCKETS]>,
+    /// How many keys hold each digit, per pass: the top pass's kept in `top` until the
+    /// sort, the low passes' counted only if the scan for runs gives up. (A column of
+    /// more than 2³² values is sorted by comparison instead.)
+    counts: Box<[[u32; BUCKETS]; PASSES]>,
+    top: Box<[[u32; BUCKETS]; TOP_COPIES]>,
+}
+
+impl Default for Sorter {
+    fn default() -> Self {
+        Sorter {
+            keys: Vec::new(),
+            scratch: Vec::new(),
+            counts: Box::new([[0; BUCKETS]; PASSES]),
+            top: Box::new([[0; BUCKETS]; TOP_COPIES]),
+        }
+    }
 }
 
 impl Sorter {
     /// Forgets the values of the previous column, keeping the buffers.
     pub fn start(&mut self) {
         self.keys.clear();
-        self.counts.clear();
-        self.counts.resize(PASSES, [0; BUCKETS]);
+        self.counts.iter_mut().for_each(|c| c.fill(0));
+        self.top.iter_mut().for_each(|c| c.fill(0));
     }
 
     pub fn len(&self) -> usize {
@@ -66,15 +83,18 @@ impl Sorter {
         self.keys.is_empty()
     }
 
-    /// Adds values, which must be finite; −0 is taken as 0. The low digits are counted
-    /// only if the scan for runs gives up.
+    /// Adds values, which must be finite; −0 is taken as 0.
     pub fn push(&mut self, values: &[f64]) {
-        let counts = &mut self.counts[LOW_PASSES..];
-        self.keys.extend(values.iter().map(|x| {
+        let (counts, top) = (&mut *self.counts, &mut *self.top);
+        self.keys.extend(values.iter().enumerate().map(|(i, x)| {
             let k = key(x + 0.0);
-            for (pass, count) in counts.iter_mut().enumerate() {
-                count[digit(k, LOW_PASSES + pass)] += 1;
+            // Wrapping: past 2³² values the counts are not used.
+            for pass in LOW_PASSES..PASSES - 1 {
+                let count = &mut counts[pass][digit(k, pass)];
+                *count = count.wrapping_add(1);
             }
+            let count = &mut top[i % TOP_COPIES][digit(k, PASSES - 1)];
+            *count = count.wrapping_add(1);
             k
         }));
     }
@@ -82,18 +102,23 @@ impl Sorter {
     /// Puts the values added since [`Sorter::start`] into `out`, ascending.
     pub fn sort_into(&mut self, out: &mut Vec<f64>) {
         let n = self.keys.len();
-        if n < RADIX_MIN {
+        if n < RADIX_MIN || u32::try_from(n).is_err() {
             self.keys.sort_unstable();
             out.clear();
             out.extend(self.keys.iter().map(|k| value(*k)));
             return;
         }
+        let (counts, top) = (&mut *self.counts, &*self.top);
+        for copy in top {
+            for (count, part) in counts[PASSES - 1].iter_mut().zip(copy) {
+                *count += part;
+            }
+        }
         self.radix(LOW_PASSES, out);
         if !finish_runs(out, n / RUN_BUDGET) {
-            let (low, _) = self.counts.split_at_mut(LOW_PASSES);
             for k in &self.keys {
-                for (pass, count) in low.iter_mut().enumerate() {
-                    count[digit(*k, pass)] += 1;
+                for pass in 0..LOW_PASSES {
+                    self.counts[pass][digit(*k, pass)] += 1;
                 }
             }
             self.radix(0, out);
@@ -106,7 +131,7 @@ impl Sorter {
         let n = self.keys.len();
         // A digit every key shares moves nothing.
         let passes: Vec<usize> = (from..PASSES)
-            .filter(|p| !self.counts[*p].contains(&n))
+            .filter(|p| !self.counts[*p].contains(&(n as u32)))
             .collect();
         let Some((&last, first)) = passes.split_last() else {
             out.clear();
@@ -139,11 +164,11 @@ impl Sorter {
 }
 
 /// The first position of each digit, from the counts of one pass.
-fn starts(counts: &[usize; BUCKETS], offsets: &mut [usize; BUCKETS]) {
+fn starts(counts: &[u32; BUCKETS], offsets: &mut [usize; BUCKETS]) {
     let mut offset = 0;
     for (start, count) in offsets.iter_mut().zip(counts) {
         *start = offset;
-        offset += count;
+        offset += *count as usize;
     }
 }
 
