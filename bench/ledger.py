@@ -4,9 +4,10 @@
 For each engine: starts `aims serve` (release build) on a fresh installation with one AI
 system and drives POST /api/v1/systems/{id}/decisions with wrk, 1,000 events per request,
 so every event goes through parsing, canonical JSON, SHA-256, the hash chain, the Merkle
-tree and a durable commit. In the same run, for SQLite, the same rows go into a table of
-the same shape without any ledger work through Python's sqlite3 (batched inserts, one
-transaction per 1,000 rows, same durability settings): what a tool without a ledger pays.
+tree and a durable commit. In the same run, for SQLite, the same rows — as many as aims
+stored, so that both tables end the same size — go into a table of the same shape without
+any ledger work through Python's sqlite3 (batched inserts, one transaction per 1,000 rows,
+same durability settings): what a tool without a ledger pays.
 Then `aims verify` re-checks every entry, timed, beside the machine's raw SHA-256 rate.
 
 Usage: bench/ledger.py [--duration S] [--connections N] [--engines sqlite,postgres]
@@ -97,8 +98,9 @@ def time_ordered_id(n):
     return str(uuid.UUID(int=(n << 80) | (0x7 << 76) | (0x2 << 62) | uuid.uuid4().int & ((1 << 62) - 1)))
 
 
-def plain_sqlite_eps(path, events, system_id, org_id):
-    """The same rows, batched, into a table of the same shape and indexes, no ledger."""
+def plain_sqlite_eps(path, events, system_id, org_id, total):
+    """`total` rows (as many as aims stored in its run, so that both tables end the same
+    size), batched, into a table of the same shape and indexes, no ledger."""
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
@@ -109,9 +111,9 @@ def plain_sqlite_eps(path, events, system_id, org_id):
     db.execute("CREATE INDEX decisions_event ON decisions (system_id, event_id)")
     db.execute("CREATE INDEX decisions_time ON decisions (system_id, occurred_at)")
     parsed = json.loads(events)
-    batches = []
+    elapsed = 0.0
     seq = 0
-    for n in range(50):
+    for n in range(max(1, total // len(parsed))):
         rows = []
         for event in parsed:
             seq += 1
@@ -119,18 +121,14 @@ def plain_sqlite_eps(path, events, system_id, org_id):
             event = {**event, "time": event["time"].replace("@T@", hour(n)), "id": event_id}
             rows.append((system_id, seq, org_id, "create", event_id, event["time"], "2026-11-23T10:00:00Z",
                          "bench", json.dumps(event, sort_keys=True)))
-        batches.append(rows)
-    # Only the inserts are timed: building rows is the caller's work in either case.
-    started = time.perf_counter()
-    total = 0
-    for rows in batches:
+        # Only the inserts are timed: building rows is the caller's work in either case.
+        started = time.perf_counter()
         db.execute("BEGIN")
         db.executemany("INSERT INTO decisions VALUES (?,?,?,?,?,?,?,?,?)", rows)
         db.execute("COMMIT")
-        total += len(rows)
-    elapsed = time.perf_counter() - started
+        elapsed += time.perf_counter() - started
     db.close()
-    return total / elapsed
+    return seq / elapsed, seq
 
 
 def sha256_rates():
@@ -222,8 +220,9 @@ def main():
         token, sid = setup(base)
         target = f"{base}/api/v1/systems/{sid}/decisions"
         eps, p99 = wrk_post(target, body_path, args.duration, args.connections, token)
+        ingested = count(base, sid, token)
         rows.append((engine, "ingest through the API with the ledger, events/s", f"{eps:,.0f}",
-                     f"p99 {p99:.1f} ms per batch of {BATCH}"))
+                     f"p99 {p99:.1f} ms per batch of {BATCH}; {ingested:,} events"))
         run = 0
         while args.verify_events and count(base, sid, token) < args.verify_events:
             run += 1
@@ -231,9 +230,9 @@ def main():
         proc.terminate()
         proc.wait()
         if engine == "sqlite":
-            plain = plain_sqlite_eps(os.path.join(work, "plain.db"), body, sid, str(uuid.uuid4()))
+            plain, inserted = plain_sqlite_eps(os.path.join(work, "plain.db"), body, sid, str(uuid.uuid4()), ingested)
             rows.append((engine, "plain batched inserts, no ledger (python sqlite3), events/s", f"{plain:,.0f}",
-                         f"aims with ledger at {eps / plain:.2f}x of it"))
+                         f"{inserted:,} events; aims with ledger at {eps / plain:.2f}x of it"))
         entries, seconds = verify(aims, url, work)
         rows.append((engine, f"aims verify over {entries:,} entries, s", f"{seconds:.2f}",
                      f"{entries / seconds:,.0f} entries/s"))
