@@ -1106,6 +1106,58 @@ async fn the_ledger_lists_entries_and_signs_its_tree_head() {
 }
 
 #[tokio::test]
+async fn a_large_decision_export_arrives_whole() {
+    let (servers, _pg) = servers(ServerConfig::default()).await;
+    for s in &servers {
+        let token = s.token(Role::Contributor).await;
+        let t = Some(token.as_str());
+        let (_, system) = call(
+            s,
+            Method::POST,
+            "/api/v1/systems",
+            t,
+            Some(json!({"name": "Credit model"})),
+        )
+        .await;
+        let base = format!(
+            "/api/v1/systems/{}/decisions",
+            system["id"].as_str().unwrap()
+        );
+        // About 1.3 MB of CSV: several chunks of the streamed body.
+        for batch in 0..4 {
+            let events: Vec<Value> = (0..2_000)
+                .map(|i| {
+                    let age_band = ["18-25", "26-40", "41-65"][i % 3];
+                    json!({
+                        "id": format!("b{batch}-{i:04}"),
+                        "time": format!("2026-03-0{}T10:{:02}:{:02}Z", batch + 1, i / 60 % 60, i % 60),
+                        "decision": if i % 3 == 0 { "approve" } else { "decline" },
+                        "score": (i % 1000) as f64 / 1000.0,
+                        "input_ref": format!("applications/2026/{batch}/{i:08}/with-a-longer-reference"),
+                        "groups": {"age_band": age_band, "region": format!("region {}", i % 17)},
+                    })
+                })
+                .collect();
+            let (status, body) = call(s, Method::POST, &base, t, Some(Value::Array(events))).await;
+            assert_eq!(status, 201, "{body}");
+        }
+        let response = s
+            .request(Method::GET, &format!("{base}/export"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let text = response.text().await.unwrap();
+        assert!(text.len() > 1_000_000, "{} bytes", text.len());
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 8_001);
+        assert!(lines[1].starts_with("b0-0000,"), "{}", lines[1]);
+        assert!(lines[8_000].starts_with("b3-1999,"), "{}", lines[8_000]);
+    }
+}
+
+#[tokio::test]
 async fn decision_batches_are_all_or_nothing_and_come_back_as_pages_csv_and_parquet() {
     let (servers, _pg) = servers(ServerConfig::default()).await;
     for s in &servers {

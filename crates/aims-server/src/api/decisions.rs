@@ -4,13 +4,16 @@
 use aims_domain::decision::{AppendedBatch, BatchFormat, parse_batch, parse_ground_truth};
 use aims_store::decisions::{ExportFormat, Window};
 use axum::Json;
-use axum::body::Bytes;
+use std::io::Seek;
+
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use tokio::io::AsyncReadExt;
 use utoipa::ToSchema;
 
 use crate::auth::Auth;
@@ -228,11 +231,16 @@ pub async fn export(
     let system_id = parse_id(&id, "id")?;
     let window = params.window()?;
     let (format, extension, media_type) = params.format()?;
-    let mut file = Vec::new();
+    // A window can hold millions of events: the file is written to an unnamed temporary
+    // file, so that a failure is still an error response, and then streamed from it.
+    let spool = |err: std::io::Error| ApiError::Internal(anyhow::anyhow!("spool file: {err}"));
+    let mut file = std::io::BufWriter::new(tempfile::tempfile().map_err(spool)?);
     state
         .store
         .export_decisions(auth.organisation_id(), system_id, window, format, &mut file)
         .await?;
+    let mut file = file.into_inner().map_err(|e| spool(e.into_error()))?;
+    file.rewind().map_err(spool)?;
     Ok((
         [
             (header::CONTENT_TYPE, media_type.to_owned()),
@@ -241,7 +249,23 @@ pub async fn export(
                 format!("attachment; filename=\"decisions-{system_id}.{extension}\""),
             ),
         ],
-        file,
+        Body::from_stream(chunks(tokio::fs::File::from_std(file))),
     )
         .into_response())
+}
+
+/// A file's bytes as a stream of chunks.
+fn chunks(
+    file: tokio::fs::File,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static {
+    const CHUNK: usize = 256 * 1024;
+    futures_util::stream::try_unfold(file, |mut file| async move {
+        let mut chunk = vec![0; CHUNK];
+        let read = file.read(&mut chunk).await?;
+        if read == 0 {
+            return Ok(None);
+        }
+        chunk.truncate(read);
+        Ok(Some((Bytes::from(chunk), file)))
+    })
 }
