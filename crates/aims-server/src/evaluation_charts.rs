@@ -31,11 +31,10 @@ fn group_name(group: &Value) -> String {
     }
 }
 
-/// One horizontal bar per group of `metric` (0 to 1), with its interval as a whisker. For the
-/// selection rate, the four-fifths line sits at 0.8 × the highest group's rate. `None` when
-/// no group has the metric.
-pub fn fairness_chart(result: &Value, metric: &str) -> Option<String> {
-    let groups: Vec<&Value> = result["groups"].as_array()?.iter().collect();
+/// One horizontal bar per group of `metric` (0 to 1), with its interval as a whisker, under
+/// `title`. For the selection rate, the four-fifths line sits at 0.8 × the highest group's
+/// rate. `None` when no group has the metric.
+pub fn fairness_chart(groups: &[Value], metric: &str, title: &str) -> Option<String> {
     let rows: Vec<(String, f64, Option<[f64; 2]>)> = groups
         .iter()
         .filter_map(|g| {
@@ -57,9 +56,9 @@ pub fn fairness_chart(result: &Value, metric: &str) -> Option<String> {
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{height}" viewBox="0 0 {w} {height}" role="img" aria-label="{metric} per group with 95% intervals"><text x="{LEFT}" y="18" font-family="sans-serif" font-size="14" font-weight="bold" fill="{INK}">{title}</text>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{height}" viewBox="0 0 {w} {height}" role="img" aria-label="{title}, with 95% intervals"><text x="{LEFT}" y="18" font-family="sans-serif" font-size="14" font-weight="bold" fill="{INK}">{title}</text>"#,
         w = LEFT + WIDTH + 60.0,
-        title = escape(&metric.replace('_', " ")),
+        title = escape(title),
     );
     for (i, (name, value, interval)) in rows.iter().enumerate() {
         let y = 34.0 + ROW * i as f64;
@@ -224,13 +223,15 @@ mod tests {
             {"group": {"skin_tone": "light"}, "selection_rate": 0.5, "intervals": {"selection_rate": [0.45, 0.55]}},
             {"group": {"skin_tone": "<dark>"}, "selection_rate": 0.3, "intervals": {"selection_rate": [0.25, 0.35]}},
         ]});
-        let svg = fairness_chart(&result, "selection_rate").unwrap();
+        let groups = result["groups"].as_array().unwrap();
+        let svg = fairness_chart(groups, "selection_rate", "selection rate by <skin>").unwrap();
         assert_eq!(svg.matches("<rect ").count(), 2);
         assert!(svg.contains("skin_tone=&lt;dark&gt;") && !svg.contains("<dark>"));
+        assert!(svg.contains(">selection rate by &lt;skin&gt;<"));
         assert!(svg.contains("four-fifths of the highest"));
         // 0.8 × 0.5 = 0.4 → x = 290 + 0.4 × 360 = 434.
         assert!(svg.contains(r#"x1="434.0""#), "{svg}");
-        assert!(fairness_chart(&result, "tpr").is_none());
+        assert!(fairness_chart(groups, "tpr", "tpr").is_none());
     }
 
     #[test]

@@ -63,3 +63,73 @@ async fn evaluations_through_the_api() {
         assert_eq!(status, 404);
     }
 }
+
+#[tokio::test]
+async fn fairness_charts_per_attribute_and_intersectional_groups_when_few() {
+    let (servers, _pg) = servers(ServerConfig::default()).await;
+    let s = &servers[0];
+    let token = s.token(Role::Contributor).await;
+    let (_, created) = call(
+        s,
+        Method::POST,
+        "/api/v1/systems",
+        Some(&token),
+        Some(json!({"name": "Person detector"})),
+    )
+    .await;
+    let sys = created["id"].as_str().unwrap().to_owned();
+    let group = |g: serde_json::Value, rate: f64| json!({"group": g, "selection_rate": rate, "tpr": rate, "fpr": 0.1});
+    let tones = ["I", "II", "III", "IV", "V", "VI"];
+    let clothing = ["light", "dark", "patterned", "reflective", "uniform"];
+    // Six skin tones by five kinds of clothing: 30 intersectional groups.
+    let intersectional: Vec<_> = tones
+        .iter()
+        .flat_map(|t| clothing.iter().map(move |c| (t, c)))
+        .map(|(t, c)| group(json!({"skin_tone": t, "clothing": c}), 0.5))
+        .collect();
+    let page = |result: serde_json::Value| {
+        let sys = sys.clone();
+        let token = token.clone();
+        async move {
+            let body = json!({
+                "kind": "fairness",
+                "inputs": [{"name": "eval.csv", "sha256": "ab".repeat(32), "bytes": 10}],
+                "parameters": {"label": "y", "prediction": "y_hat"},
+                "tool_version": "aims 0.1.0",
+                "result": result,
+            });
+            let path = format!("/api/v1/systems/{sys}/evaluations");
+            let (status, kept) = call(s, Method::POST, &path, Some(&token), Some(body)).await;
+            assert_eq!(status, 201, "{kept}");
+            s.request(Method::GET, &format!("/systems/{sys}/evaluations"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let html = page(json!({
+        "groups": intersectional,
+        "by_attribute": {
+            "skin_tone": tones.iter().map(|t| group(json!({"skin_tone": t}), 0.6)).collect::<Vec<_>>(),
+            "clothing": clothing.iter().map(|c| group(json!({"clothing": c}), 0.4)).collect::<Vec<_>>(),
+        },
+    }))
+    .await;
+    assert!(html.contains(">selection rate by skin_tone<"), "{html}");
+    assert!(html.contains(">true positive rate by clothing<"), "{html}");
+    assert!(html.contains("30 groups: too many to chart"), "{html}");
+    assert!(!html.contains("rate by group<"), "{html}");
+
+    // Few intersectional groups are charted too.
+    let few: Vec<_> = intersectional[..4].to_vec();
+    let html = page(json!({"groups": few, "by_attribute": {
+        "skin_tone": [group(json!({"skin_tone": "I"}), 0.5)],
+        "clothing": [group(json!({"clothing": "light"}), 0.5), group(json!({"clothing": "dark"}), 0.5)],
+    }}))
+    .await;
+    assert!(html.contains(">selection rate by group<"), "{html}");
+}

@@ -6,6 +6,7 @@ use aims_domain::inventory::SystemFields;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use maud::{Markup, PreEscaped, html};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::inventory::when;
@@ -86,6 +87,20 @@ pub async fn list(
     ))
 }
 
+/// Above this many intersectional groups the charts would be pages long.
+const MAX_CHARTED_GROUPS: usize = 24;
+
+/// The selection rate, true and false positive rates of `groups`, a chart each.
+fn fairness_charts(groups: &[Value], by: &str) -> Markup {
+    html! {
+        div.heat-maps {
+            @for (metric, name) in [("selection_rate", "selection rate"), ("tpr", "true positive rate"), ("fpr", "false positive rate")] {
+                @if let Some(svg) = fairness_chart(groups, metric, &format!("{name} by {by}")) { figure { (PreEscaped(svg)) } }
+            }
+        }
+    }
+}
+
 fn charts(e: &Evaluation) -> Markup {
     let result = &e.fields.result;
     html! {
@@ -95,9 +110,18 @@ fn charts(e: &Evaluation) -> Markup {
                     "Four-fifths rule: " strong { (result["four_fifths"]["verdict"].as_str().unwrap_or("undefined")) }
                     @if let Some(ratio) = result["four_fifths"]["selection_rate_ratio"].as_f64() { " (selection rate ratio " (format!("{ratio:.3}")) ")" }
                 }
-                div.heat-maps {
-                    @for metric in ["selection_rate", "tpr", "fpr"] {
-                        @if let Some(svg) = fairness_chart(result, metric) { figure { (PreEscaped(svg)) } }
+                @for (attribute, groups) in result["by_attribute"].as_object().into_iter().flatten() {
+                    h3 { "By " (attribute) }
+                    (fairness_charts(groups.as_array().map_or(&[][..], Vec::as_slice), attribute))
+                }
+                @let groups = result["groups"].as_array().map_or(&[][..], Vec::as_slice);
+                @let attributes = result["by_attribute"].as_object().map_or(0, |a| a.len());
+                @if attributes != 1 {
+                    h3 { "Intersectional groups" }
+                    @if groups.len() <= MAX_CHARTED_GROUPS {
+                        (fairness_charts(groups, "group"))
+                    } @else {
+                        p { (groups.len()) " groups: too many to chart; the figures of each are in the evaluation's result." }
                     }
                 }
             }
