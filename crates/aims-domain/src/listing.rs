@@ -49,11 +49,8 @@ impl ListQuery {
         filterable: &[&'static str],
     ) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let limit = parse_number(&mut errors, "limit", raw.limit.as_deref(), DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            errors.add("limit", format!("must be between 1 and {MAX_LIMIT}"));
-        }
-        let offset = parse_number(&mut errors, "offset", raw.offset.as_deref(), 0);
+        let limit = parse_limit(&mut errors, raw.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT);
+        let offset = parse_offset(&mut errors, raw.offset.as_deref());
         let sort = match raw.sort.as_deref().filter(|s| !s.is_empty()) {
             None => sortable.first().copied().unwrap_or("name"),
             Some(s) => match sortable.iter().find(|c| **c == s) {
@@ -110,18 +107,47 @@ fn unknown_parameter_message(filterable: &[&str]) -> String {
     )
 }
 
-fn parse_number(
+/// A page size from a query string: a whole number from 1 to `max`; `default` when absent
+/// or empty. A bad value is added to `errors` under `limit`.
+pub fn parse_limit(
+    errors: &mut ValidationErrors,
+    raw: Option<&str>,
+    default: u64,
+    max: u64,
+) -> u64 {
+    parse_bounded(errors, "limit", raw, default, 1..=max)
+}
+
+/// How many records to skip, from a query string: a whole number up to the largest the
+/// databases take; 0 when absent or empty. A bad value is added to `errors` under
+/// `offset`.
+pub fn parse_offset(errors: &mut ValidationErrors, raw: Option<&str>) -> u64 {
+    parse_bounded(errors, "offset", raw, 0, 0..=i64::MAX as u64)
+}
+
+fn parse_bounded(
     errors: &mut ValidationErrors,
     field: &str,
     raw: Option<&str>,
     default: u64,
+    range: std::ops::RangeInclusive<u64>,
 ) -> u64 {
-    match raw.filter(|s| !s.is_empty()) {
-        None => default,
-        Some(s) => s.parse().unwrap_or_else(|_| {
-            errors.add(field, "must be a whole number");
+    let Some(value) = raw.map(str::trim).filter(|v| !v.is_empty()) else {
+        return default;
+    };
+    match value.parse::<u64>() {
+        Ok(n) if range.contains(&n) => n,
+        _ => {
+            errors.add(
+                field,
+                format!(
+                    "must be a whole number from {} to {}, got `{value}`",
+                    range.start(),
+                    range.end()
+                ),
+            );
             default
-        }),
+        }
     }
 }
 
@@ -168,6 +194,40 @@ mod tests {
         .unwrap_err();
         let fields: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["limit", "offset", "sort", "order", "colour"]);
+    }
+
+    #[test]
+    fn limits_and_offsets_are_whole_numbers_in_range() {
+        let mut errors = ValidationErrors::new();
+        assert_eq!(parse_limit(&mut errors, None, 50, 500), 50);
+        assert_eq!(parse_limit(&mut errors, Some(" "), 50, 500), 50);
+        assert_eq!(parse_limit(&mut errors, Some(" 20 "), 50, 500), 20);
+        assert_eq!(
+            parse_offset(&mut errors, Some("9223372036854775807")),
+            i64::MAX as u64
+        );
+        assert!(errors.is_empty());
+        for bad in ["0", "501", "-1", "1.5", "many"] {
+            parse_limit(&mut errors, Some(bad), 50, 500);
+        }
+        parse_offset(&mut errors, Some("9223372036854775808"));
+        let messages: Vec<_> = errors
+            .0
+            .iter()
+            .map(|e| (e.field.as_str(), e.message.as_str()))
+            .collect();
+        assert_eq!(messages.len(), 6);
+        assert_eq!(
+            messages[0],
+            ("limit", "must be a whole number from 1 to 500, got `0`")
+        );
+        assert_eq!(
+            messages[5],
+            (
+                "offset",
+                "must be a whole number from 0 to 9223372036854775807, got `9223372036854775808`"
+            )
+        );
     }
 
     #[test]

@@ -213,22 +213,8 @@ pub fn page_params(
     limit: Option<&str>,
     offset: Option<&str>,
 ) -> (u64, u64) {
-    let mut number = |name: &str, value: Option<&str>, default: u64, max: u64| -> u64 {
-        let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
-            return default;
-        };
-        match value.parse::<u64>() {
-            Ok(n) if n <= max => n,
-            _ => {
-                errors.add(
-                    name,
-                    format!("must be a whole number from 0 to {max}, got `{value}`"),
-                );
-                default
-            }
-        }
-    };
-    let limit = number("limit", limit, listing::DEFAULT_LIMIT, listing::MAX_LIMIT);
-    let offset = number("offset", offset, 0, i64::MAX as u64);
-    (limit.max(1), offset)
+    (
+        listing::parse_limit(errors, limit, listing::DEFAULT_LIMIT, listing::MAX_LIMIT),
+        listing::parse_offset(errors, offset),
+    )
 }

@@ -2,6 +2,7 @@
 //! by event id, and a time window out as JSON pages, CSV or Parquet.
 
 use aims_domain::decision::{AppendedBatch, BatchFormat, parse_batch, parse_ground_truth};
+use aims_domain::{ValidationErrors, listing};
 use aims_store::decisions::{ExportFormat, Window};
 use axum::Json;
 use std::io::Seek;
@@ -69,21 +70,11 @@ impl WindowParams {
     }
 
     fn limit(&self) -> Result<u64, ApiError> {
-        match self
-            .limit
-            .as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-        {
-            None => Ok(DEFAULT_LIMIT),
-            Some(v) => match v.parse::<u64>() {
-                Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-                _ => Err(ApiError::validation(
-                    "limit",
-                    format!("must be a whole number from 1 to {MAX_LIMIT}, got `{v}`"),
-                )),
-            },
-        }
+        let mut errors = ValidationErrors::new();
+        let limit =
+            listing::parse_limit(&mut errors, self.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT);
+        errors.into_result()?;
+        Ok(limit)
     }
 
     /// The export's format, its file name extension and media type.

@@ -189,7 +189,7 @@ fn operation(method: &Method, doc: &Doc, authenticated: bool) -> Value {
 fn list_parameters(kind: RecordKind) -> Vec<Value> {
     let mut params = vec![
         json!({"name": "limit", "in": "query", "description": "Page size", "schema": {"type": "integer", "minimum": 1, "maximum": aims_domain::listing::MAX_LIMIT, "default": aims_domain::listing::DEFAULT_LIMIT}}),
-        json!({"name": "offset", "in": "query", "description": "Records to skip", "schema": {"type": "integer", "minimum": 0, "default": 0}}),
+        json!({"name": "offset", "in": "query", "description": "Records to skip", "schema": query_schema("offset")}),
         json!({"name": "sort", "in": "query", "description": "Column to sort by; empty: the first", "schema": {"type": "string", "enum": kind.sortable().iter().copied().chain([""]).collect::<Vec<_>>()}}),
         json!({"name": "order", "in": "query", "schema": {"type": "string", "enum": ["asc", "desc", ""], "default": "asc"}}),
         json!({"name": "q", "in": "query", "description": "Case-insensitive search in the name", "schema": {"type": "string", "maxLength": 200}}),
@@ -219,8 +219,10 @@ fn query_schema(name: &str) -> Value {
     match name {
         "all" => json!({"type": "boolean"}),
         "revision" => json!({"type": "integer", "minimum": 1}),
-        "limit" => json!({"type": "integer", "minimum": 1, "maximum": 500, "default": 50}),
-        "offset" => json!({"type": "integer", "minimum": 0, "default": 0}),
+        "limit" => {
+            json!({"type": "integer", "minimum": 1, "maximum": aims_domain::listing::MAX_LIMIT, "default": aims_domain::listing::DEFAULT_LIMIT})
+        }
+        "offset" => json!({"type": "integer", "minimum": 0, "maximum": i64::MAX, "default": 0}),
         "from" | "to" => json!({"type": "string", "format": "date-time"}),
         "from_version" | "to_version" | "version" => json!({"type": "integer", "minimum": 1}),
         "applicable" | "overdue" => json!({"type": "string", "enum": ["true", "false", ""]}),
