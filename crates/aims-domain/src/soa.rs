@@ -327,6 +327,15 @@ impl ItemType {
             ItemType::Requirement => "soa_requirements",
         }
     }
+
+    /// How a field of one entry is named in errors: `controls[A.2.2].justification`.
+    pub fn field_name(self, item_ref: &str, field: &str) -> String {
+        let entries = match self {
+            ItemType::Control => "controls",
+            ItemType::Requirement => "requirements",
+        };
+        format!("{entries}[{item_ref}].{field}")
+    }
 }
 
 /// Fields of one kind of entry: what the store and the API need to know about them.
@@ -414,7 +423,7 @@ impl Snapshot {
         for r in refs {
             if let Err(e) = self.requirements[r].validate() {
                 for fe in e.0 {
-                    errors.add(format!("requirements[{r}].{}", fe.field), fe.message);
+                    errors.add(ItemType::Requirement.field_name(r, &fe.field), fe.message);
                 }
             }
         }
@@ -423,7 +432,7 @@ impl Snapshot {
         for r in refs {
             if let Err(e) = self.controls[r].validate() {
                 for fe in e.0 {
-                    errors.add(format!("controls[{r}].{}", fe.field), fe.message);
+                    errors.add(ItemType::Control.field_name(r, &fe.field), fe.message);
                 }
             }
         }

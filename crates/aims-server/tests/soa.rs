@@ -307,7 +307,10 @@ async fn adoption_edits_errors_and_filters() {
         )
         .await;
         assert_eq!(status, 400, "A.2.3 has no justification yet: {body}");
-        assert_eq!(field_of(&body), vec!["A.2.3.justification".to_owned()]);
+        assert_eq!(
+            field_of(&body),
+            vec!["controls[A.2.3].justification".to_owned()]
+        );
         let (_, a22) = call(
             s,
             Method::GET,

@@ -214,7 +214,7 @@ impl Store {
                     let field = if updates.len() == 1 {
                         fe.field
                     } else {
-                        format!("{}.{}", update.item_ref, fe.field)
+                        F::TYPE.field_name(&update.item_ref, &fe.field)
                     };
                     errors.add(field, fe.message);
                 }

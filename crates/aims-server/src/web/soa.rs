@@ -474,8 +474,8 @@ pub async fn bulk(State(state): State<AppState>, Auth(auth): Auth, body: Bytes) 
 }
 
 /// The bulk edit's problems: those of the selection name its input; those of a control's
-/// entry (`A.2.2.justification`, or `justification` when one control is selected) say which
-/// control to open.
+/// entry (`controls[A.2.2].justification`, or `justification` when one control is
+/// selected) say which control to open.
 fn bulk_errors(errors: &ValidationErrors, refs: &[String]) -> FormErrors {
     let mut out = FormErrors::default();
     for e in &errors.0 {
@@ -492,10 +492,8 @@ fn bulk_errors(errors: &ValidationErrors, refs: &[String]) -> FormErrors {
         let entry = refs
             .iter()
             .find_map(|r| {
-                Some((
-                    r.as_str(),
-                    e.field.strip_prefix(r.as_str())?.strip_prefix('.')?,
-                ))
+                let entry = ItemType::Control.field_name(r, "");
+                Some((r.as_str(), e.field.strip_prefix(entry.as_str())?))
             })
             .or_else(|| (refs.len() == 1).then(|| (refs[0].as_str(), e.field.as_str())));
         let text = match entry {
@@ -1260,6 +1258,32 @@ pub async fn readiness(State(state): State<AppState>, Auth(auth): Auth) -> PageR
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bulk_errors_name_the_control_to_open() {
+        let mut errors = ValidationErrors::new();
+        errors.add("controls[A.2.10].owner_role", "is too long");
+        errors.add("item_refs[1]", "`A.2.2` is listed twice");
+        errors.add("item_refs[2]", "`A.2.3` is listed twice");
+        let refs = ["A.2.1".to_owned(), "A.2.10".to_owned()];
+        let texts: Vec<String> = bulk_errors(&errors, &refs)
+            .0
+            .into_iter()
+            .map(|e| e.text)
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "Control A.2.10: owner role is too long",
+                "Selected controls `A.2.2` is listed twice"
+            ]
+        );
+        // One control selected: its entry's fields come unprefixed.
+        let mut errors = ValidationErrors::new();
+        errors.add("justification", "is required");
+        let one = bulk_errors(&errors, &refs[..1]);
+        assert_eq!(one.0[0].text, "Control A.2.1: justification is required");
+    }
 
     #[test]
     fn evidence_round_trips_through_the_form() {
