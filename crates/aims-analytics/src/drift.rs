@@ -13,12 +13,13 @@ pub mod metrics;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
 use crate::input::{Headers, InputError, is_parquet};
 use crate::ks::KsMethod;
+use crate::progress::Progress;
 use crate::sort::Sorter;
 use collect::{ColumnData, Plan, collect};
 
@@ -200,17 +201,17 @@ pub fn evaluate_drift(
     params: &DriftParams,
 ) -> Result<DriftReport, DriftError> {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    evaluate_drift_observed(reference, current, params, threads, &AtomicU64::new(0))
+    evaluate_drift_observed(reference, current, params, threads, &Progress::default())
 }
 
 /// As [`evaluate_drift`] on `threads` workers, adding the bytes read so far to
-/// `bytes_read` for a progress display.
+/// `progress` for a progress display.
 pub fn evaluate_drift_observed(
     reference: &Path,
     current: &Path,
     params: &DriftParams,
     threads: usize,
-    bytes_read: &AtomicU64,
+    progress: &Progress,
 ) -> Result<DriftReport, DriftError> {
     check(params)?;
     let ref_headers = Headers::read(reference, params.delimiter)?;
@@ -232,7 +233,7 @@ pub fn evaluate_drift_observed(
     let mut rows = None;
     if is_parquet(reference)? && is_parquet(current)? {
         let numbers =
-            columnar::measure_numbers(reference, current, &names, params, threads, bytes_read)?;
+            columnar::measure_numbers(reference, current, &names, params, threads, progress)?;
         rows = Some((numbers.reference_rows, numbers.current_rows));
         measured = numbers.columns;
     }
@@ -248,7 +249,7 @@ pub fn evaluate_drift_observed(
             &plans,
             params,
             threads,
-            bytes_read,
+            progress,
         )?;
         rows = Some(read_rows);
         let open = measured.iter_mut().filter(|m| m.is_none());
@@ -272,18 +273,10 @@ fn measure_rows(
     plans: &[Plan],
     params: &DriftParams,
     threads: usize,
-    bytes_read: &AtomicU64,
+    progress: &Progress,
 ) -> Result<(Vec<ColumnDrift>, (u64, u64)), DriftError> {
     let read = |path: &Path, at: &[usize], plans: &[Plan]| {
-        collect(
-            path,
-            params.delimiter,
-            names,
-            at,
-            plans,
-            threads,
-            bytes_read,
-        )
+        collect(path, params.delimiter, names, at, plans, threads, progress)
     };
     let mut ref_data = read(reference, ref_at, plans)?;
     no_rows(reference, ref_data.rows)?;

@@ -3,8 +3,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use std::sync::atomic::AtomicU64;
-
 use rustc_hash::FxHashMap;
 use std::path::Path;
 
@@ -14,6 +12,7 @@ use crate::confusion::{Confusion, Ratio};
 use crate::input::{CsvInput, InputError};
 use crate::parquet_dictionary::{DictionaryColumn, NULL};
 use crate::parquet_input::{ParquetSource, RowGroupValues, scan_row_groups};
+use crate::progress::Progress;
 use crate::stats::{Z95, wilson};
 
 /// Sensitive values are interned per column and packed into one integer per row, so
@@ -449,16 +448,16 @@ pub fn evaluate_fairness_on(
     params: &FairnessParams,
     threads: usize,
 ) -> Result<FairnessReport, InputError> {
-    evaluate_fairness_observed(path, params, threads, &AtomicU64::new(0))
+    evaluate_fairness_observed(path, params, threads, &Progress::default())
 }
 
 /// As [`evaluate_fairness_on`], adding the number of bytes read so far (decompressed for
-/// text, compressed for Parquet) to `bytes_read` as it goes, for a progress display.
+/// text, compressed for Parquet) to `progress` as it goes, for a progress display.
 pub fn evaluate_fairness_observed(
     path: &Path,
     params: &FairnessParams,
     threads: usize,
-    bytes_read: &AtomicU64,
+    progress: &Progress,
 ) -> Result<FairnessReport, InputError> {
     let invalid = |message: String| InputError::Invalid {
         path: path.to_owned(),
@@ -479,9 +478,9 @@ pub fn evaluate_fairness_observed(
         .cloned()
         .collect();
     let parts = if crate::input::is_parquet(path)? {
-        count_parquet(path, params, &wanted, threads.max(1), bytes_read)?
+        count_parquet(path, params, &wanted, threads.max(1), progress)?
     } else {
-        count_text(path, params, threads, bytes_read)?
+        count_text(path, params, threads, progress)?
     };
     let merged = merge(path, params, parts)?;
     if merged.rows == 0 {
@@ -502,15 +501,16 @@ fn count_text(
     path: &Path,
     params: &FairnessParams,
     threads: usize,
-    bytes_read: &AtomicU64,
+    progress: &Progress,
 ) -> Result<Vec<Counts>, InputError> {
     let mut input = CsvInput::open(path, params.delimiter)?;
+    progress.expect(input.size);
     let layout = Layout::find(params, |name| input.headers.column(name))?;
     let last = layout.last();
     let partials = crate::scan::scan_lines(
         &mut crate::scan::Counted {
             inner: &mut input.stream,
-            bytes: bytes_read,
+            bytes: progress.counter(),
         },
         2,
         threads,
@@ -538,7 +538,7 @@ fn count_parquet(
     params: &FairnessParams,
     wanted: &[String],
     threads: usize,
-    bytes_read: &AtomicU64,
+    progress: &Progress,
 ) -> Result<Vec<Counts>, InputError> {
     let first = ParquetSource::open_path(path, Some(wanted))?;
     let decoded = first.decoded_headers().len();
@@ -587,7 +587,7 @@ fn count_parquet(
             }
             Ok(())
         };
-    let states = scan_row_groups(first, path, threads, bytes_read, init, work)?;
+    let states = scan_row_groups(first, path, threads, progress, init, work)?;
     Ok(states.into_iter().map(|(counts, _)| counts).collect())
 }
 

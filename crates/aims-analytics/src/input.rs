@@ -84,6 +84,8 @@ impl Headers {
 pub struct CsvInput {
     pub stream: BufReader<Box<dyn Read + Send>>,
     pub headers: Headers,
+    /// Bytes of `stream` after the header row, when known (not for compressed files).
+    pub size: Option<u64>,
 }
 
 impl CsvInput {
@@ -101,6 +103,12 @@ impl CsvInput {
             });
         }
         let file = File::open(path).map_err(open_error)?;
+        let compressed = matches!(&magic[..read], [0x1f, 0x8b, ..] | [0x28, 0xb5, 0x2f, 0xfd]);
+        let size = file
+            .metadata()
+            .ok()
+            .map(|m| m.len())
+            .filter(|_| !compressed);
         let source: Box<dyn Read + Send> = match &magic[..read] {
             [0x1f, 0x8b, ..] => decode_on_thread(file, |file, send| {
                 let mut decoder =
@@ -167,6 +175,7 @@ impl CsvInput {
                 path: path.to_owned(),
                 names: headers,
             },
+            size: size.map(|s| s.saturating_sub(header.len() as u64)),
         })
     }
 }

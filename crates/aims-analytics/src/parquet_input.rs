@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::Write;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::SecondsFormat;
 use parquet::basic::{LogicalType, TimeUnit, Type as PhysicalType};
@@ -19,6 +19,7 @@ use parquet::schema::types::ColumnDescriptor;
 
 use crate::input::InputError;
 use crate::parquet_dictionary::{DictionaryColumn, NULL};
+use crate::progress::Progress;
 
 /// An opened Parquet file: its column names and the positions to decode.
 pub struct ParquetSource {
@@ -124,6 +125,14 @@ impl ParquetSource {
         let at = self.headers.iter().position(|h| h == name)?;
         let descriptor = schema.column(at);
         (descriptor.max_rep_level() == 0 && holds_plain_numbers(&descriptor)).then_some(at)
+    }
+
+    /// Compressed bytes of the decoded columns of a row group.
+    pub fn decoded_size(&self, group: usize) -> u64 {
+        self.wanted
+            .iter()
+            .map(|at| self.chunk_size(group, *at))
+            .sum()
     }
 
     /// Compressed bytes of one column chunk.
@@ -246,7 +255,7 @@ pub fn scan_row_groups<S, I, W>(
     first: ParquetSource,
     path: &Path,
     threads: usize,
-    bytes_read: &AtomicU64,
+    progress: &Progress,
     init: I,
     work: W,
 ) -> Result<Vec<S>, InputError>
@@ -263,6 +272,7 @@ where
         line += first.group_size(g).0;
     }
     let wanted = first.decoded_headers();
+    progress.expect(Some((0..groups).map(|g| first.decoded_size(g)).sum()));
     let next = AtomicUsize::new(0);
     // After an error in a group, later groups cannot hold an earlier one: skip them.
     let failed_group = AtomicUsize::new(usize::MAX);
@@ -287,7 +297,7 @@ where
                 failed_group.fetch_min(g, Ordering::Relaxed);
                 return (state, Some(error));
             }
-            bytes_read.fetch_add(source.group_size(g).1, Ordering::Relaxed);
+            progress.add_read(source.decoded_size(g));
         }
     };
     let results = on_workers(
@@ -681,8 +691,8 @@ fn write_decimal(out: &mut Vec<u8>, unscaled: i128, scale: u32) -> std::io::Resu
 
 #[cfg(test)]
 mod tests {
+    use crate::progress::Progress;
     use std::sync::Arc;
-    use std::sync::atomic::AtomicU64;
 
     use parquet::basic::Compression;
     use parquet::data_type::{DoubleType, Int32Type};
@@ -825,7 +835,7 @@ mod tests {
             };
             let observed = |path: &Path| {
                 let report =
-                    evaluate_drift_observed(path, &csv, &drift, 2, &AtomicU64::new(0)).unwrap();
+                    evaluate_drift_observed(path, &csv, &drift, 2, &Progress::default()).unwrap();
                 serde_json::to_value(&report).unwrap()
             };
             assert_eq!(observed(&parquet), observed(&csv), "{name}");
@@ -847,9 +857,10 @@ mod tests {
             bytes[at] ^= 0x5a;
             std::fs::write(&parquet, &bytes).unwrap();
             let fairness = evaluate_fairness(&parquet, &params).err();
-            let drift = evaluate_drift_observed(&parquet, &parquet, &drift, 2, &AtomicU64::new(0))
-                .err()
-                .map(|e| e.to_string());
+            let drift =
+                evaluate_drift_observed(&parquet, &parquet, &drift, 2, &Progress::default())
+                    .err()
+                    .map(|e| e.to_string());
             for err in [fairness.map(|e| e.to_string()), drift]
                 .into_iter()
                 .flatten()
@@ -886,6 +897,32 @@ mod tests {
     }
 
     #[test]
+    fn progress_reaches_the_total_planned() {
+        use crate::fairness::evaluate_fairness_observed;
+        let (dir, parquet, csv) = both_forms(&sample(3000), 700, compressed(Compression::SNAPPY));
+        for path in [&parquet, &csv] {
+            let progress = Progress::default();
+            evaluate_fairness_observed(path, &fairness_params(), 2, &progress).unwrap();
+            assert!(progress.read() > 0);
+            assert_eq!(Some(progress.read()), progress.total(), "{path:?}");
+            // Drift reads the numbers of Parquet column by column and the text by rows.
+            let progress = Progress::default();
+            evaluate_drift_observed(path, path, &DriftParams::default(), 2, &progress).unwrap();
+            assert_eq!(Some(progress.read()), progress.total(), "{path:?}");
+        }
+        // Compressed text: the size after decompression is not known in advance.
+        let gz = dir.path().join("data.csv.gz");
+        let mut encoder =
+            flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
+        encoder.write_all(&std::fs::read(&csv).unwrap()).unwrap();
+        encoder.finish().unwrap();
+        let progress = Progress::default();
+        evaluate_fairness_observed(&gz, &fairness_params(), 2, &progress).unwrap();
+        assert_eq!(progress.total(), None);
+        assert!(progress.read() > 0);
+    }
+
+    #[test]
     fn parquet_and_csv_give_the_same_fairness_report() {
         let (_dir, parquet, csv) = both_forms(&sample(5000), 1200, compressed(Compression::SNAPPY));
         let params = fairness_params();
@@ -918,7 +955,7 @@ mod tests {
                 ..DriftParams::default()
             };
             let run = |reference: &Path| {
-                evaluate_drift_observed(reference, &current, &params, 2, &AtomicU64::new(0))
+                evaluate_drift_observed(reference, &current, &params, 2, &Progress::default())
                     .unwrap()
             };
             let (from_parquet, from_csv) = (run(&parquet), run(&csv));
@@ -1074,7 +1111,7 @@ mod tests {
             ..DriftParams::default()
         };
         let run = |reference: &Path, current: &Path, params: &DriftParams| {
-            evaluate_drift_observed(reference, current, params, 2, &AtomicU64::new(0))
+            evaluate_drift_observed(reference, current, params, 2, &Progress::default())
         };
         let from_parquet =
             serde_json::to_value(run(&reference, &current, &params).unwrap()).unwrap();
@@ -1187,9 +1224,14 @@ mod tests {
             lines[1]
         );
         let run = |path: &Path| {
-            let report =
-                evaluate_drift_observed(path, &csv, &DriftParams::default(), 2, &AtomicU64::new(0))
-                    .unwrap();
+            let report = evaluate_drift_observed(
+                path,
+                &csv,
+                &DriftParams::default(),
+                2,
+                &Progress::default(),
+            )
+            .unwrap();
             serde_json::to_value(&report).unwrap()
         };
         let from_parquet = run(&path);

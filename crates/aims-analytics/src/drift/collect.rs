@@ -3,12 +3,12 @@
 //! once one does not, and the missing values.
 
 use std::path::Path;
-use std::sync::atomic::AtomicU64;
 
 use rustc_hash::FxHashMap;
 
 use crate::input::{CsvInput, InputError, is_parquet};
 use crate::parquet_input::{ParquetSource, RowGroupValues, scan_row_groups};
+use crate::progress::Progress;
 use crate::scan::{Counted, Splitter, scan_lines};
 
 /// What to collect of a column.
@@ -171,7 +171,7 @@ pub fn collect(
     indices: &[usize],
     plans: &[Plan],
     threads: usize,
-    bytes_read: &AtomicU64,
+    progress: &Progress,
 ) -> Result<Collected, InputError> {
     let wanted: Vec<String> = names
         .iter()
@@ -180,9 +180,10 @@ pub fn collect(
         .map(|(n, _)| n.clone())
         .collect();
     if is_parquet(path)? {
-        return collect_parquet(path, &wanted, names, plans, threads, bytes_read);
+        return collect_parquet(path, &wanted, names, plans, threads, progress);
     }
     let mut input = CsvInput::open(path, delimiter)?;
+    progress.expect(input.size);
     let last = indices
         .iter()
         .zip(plans)
@@ -208,7 +209,7 @@ pub fn collect(
     let partials = scan_lines(
         &mut Counted {
             inner: &mut input.stream,
-            bytes: bytes_read,
+            bytes: progress.counter(),
         },
         2,
         threads,
@@ -231,7 +232,7 @@ fn collect_parquet(
     names: &[String],
     plans: &[Plan],
     threads: usize,
-    bytes_read: &AtomicU64,
+    progress: &Progress,
 ) -> Result<Collected, InputError> {
     let source = ParquetSource::open_path(path, Some(wanted))?;
     // Where each collected column is among the decoded ones.
@@ -269,7 +270,7 @@ fn collect_parquet(
         partial.rows += rows;
         Ok(())
     };
-    let partials = scan_row_groups(source, path, threads, bytes_read, init, work)?;
+    let partials = scan_row_groups(source, path, threads, progress, init, work)?;
     Ok(merge(partials, names.len()))
 }
 
@@ -325,7 +326,7 @@ mod tests {
             &[0, 1, 2],
             &[Plan::Infer; 3],
             2,
-            &AtomicU64::new(0),
+            &Progress::default(),
         )
         .unwrap();
         assert_eq!(got.rows, 4);
@@ -352,7 +353,7 @@ mod tests {
             &[0],
             &[Plan::Infer],
             1,
-            &AtomicU64::new(0),
+            &Progress::default(),
         )
         .unwrap();
         let a = &got.columns[0];
@@ -365,7 +366,7 @@ mod tests {
             &[0],
             &[Plan::Categories],
             1,
-            &AtomicU64::new(0),
+            &Progress::default(),
         )
         .unwrap();
         assert_eq!(again.columns[0].category_total(), 3);

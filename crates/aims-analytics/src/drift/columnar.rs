@@ -6,11 +6,12 @@
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{Buffers, ColumnDrift, DriftError, DriftParams, Kind};
 use crate::input::InputError;
 use crate::parquet_input::{NumberBuffers, ParquetSource, on_workers};
+use crate::progress::Progress;
 use crate::sort::Sorter;
 
 pub struct Measured {
@@ -40,7 +41,7 @@ pub fn measure_numbers(
     names: &[String],
     params: &DriftParams,
     threads: usize,
-    bytes_read: &AtomicU64,
+    progress: &Progress,
 ) -> Result<Measured, DriftError> {
     let open = || -> Result<Sources, InputError> {
         Ok(Sources {
@@ -60,6 +61,17 @@ pub fn measure_numbers(
             })
         })
         .collect();
+    let chunks = |source: &ParquetSource, at: usize| -> u64 {
+        (0..source.row_groups())
+            .map(|g| source.chunk_size(g, at))
+            .sum()
+    };
+    progress.expect(Some(
+        columns
+            .iter()
+            .map(|c| chunks(&first.reference, c.reference) + chunks(&first.current, c.current))
+            .sum(),
+    ));
     let mut measured = Measured {
         reference_rows: first.reference.rows(),
         current_rows: first.current.rows(),
@@ -77,7 +89,7 @@ pub fn measure_numbers(
                 current: cur_sorted,
             } = &mut buffers;
             let mut read = |source: &ParquetSource, path: &Path, at: usize, out: &mut Vec<f64>| {
-                read_sorted(source, path, at, &mut numbers, sorter, out, bytes_read)
+                read_sorted(source, path, at, &mut numbers, sorter, out, progress)
             };
             let Some(ref_missing) =
                 read(&sources.reference, reference, column.reference, ref_sorted)?
@@ -138,7 +150,7 @@ fn read_sorted(
     numbers: &mut NumberBuffers,
     sorter: &mut Sorter,
     out: &mut Vec<f64>,
-    bytes_read: &AtomicU64,
+    progress: &Progress,
 ) -> Result<Option<u64>, InputError> {
     sorter.start();
     let mut missing = 0;
@@ -169,7 +181,7 @@ fn read_sorted(
             sorter.push(&present);
         }
         line += source.group_size(group).0;
-        bytes_read.fetch_add(source.chunk_size(group, at), Ordering::Relaxed);
+        progress.add_read(source.chunk_size(group, at));
     }
     if sorter.is_empty() {
         return Ok(None);

@@ -21,7 +21,7 @@ fn files(reference: &str, current: &str) -> Files {
 }
 
 fn run(f: &Files, params: &DriftParams) -> Result<DriftReport, DriftError> {
-    evaluate_drift_observed(&f.reference, &f.current, params, 2, &AtomicU64::new(0))
+    evaluate_drift_observed(&f.reference, &f.current, params, 2, &Progress::default())
 }
 
 fn column<'a>(report: &'a DriftReport, name: &str) -> &'a ColumnDrift {
@@ -217,7 +217,7 @@ fn compressed_and_plain_inputs_give_the_same_report() {
         &f.current,
         &DriftParams::default(),
         2,
-        &AtomicU64::new(0),
+        &Progress::default(),
     )
     .unwrap();
     assert_eq!(plain.columns[0].psi, compressed.columns[0].psi);

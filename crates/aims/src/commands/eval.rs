@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use aims_analytics::fairness::GroupMetrics;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use aims_analytics::drift::{ColumnDrift, Verdict};
 use aims_analytics::{
-    DriftParams, DriftReport, FairnessParams, FairnessReport, evaluate_drift_observed,
+    DriftParams, DriftReport, FairnessParams, FairnessReport, Progress, evaluate_drift_observed,
     evaluate_fairness_observed,
 };
 use anyhow::Context;
@@ -133,8 +133,8 @@ pub async fn fairness(
         min_group_size: args.min_group_size,
         delimiter: args.delimiter as u8,
     };
-    let report = with_progress(|threads, bytes_read| {
-        evaluate_fairness_observed(&args.input, &params, threads, bytes_read)
+    let report = with_progress(|threads, progress| {
+        evaluate_fairness_observed(&args.input, &params, threads, progress)
     })
     .context("aims eval fairness")?;
     match args.format {
@@ -256,24 +256,24 @@ fn ascii_delimiter(delimiter: char) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs an evaluation on every core, with a progress line on a terminal.
-fn with_progress<T>(run: impl FnOnce(usize, &AtomicU64) -> T) -> T {
+/// Runs an evaluation on every core, with a progress bar on a terminal.
+fn with_progress<T>(run: impl FnOnce(usize, &Progress) -> T) -> T {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let bytes_read = AtomicU64::new(0);
+    let progress = Progress::default();
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
         if std::io::stderr().is_terminal() {
-            scope.spawn(|| show_progress(&bytes_read, &done));
+            scope.spawn(|| show_progress(&progress, &done));
         }
-        let result = run(threads, &bytes_read);
+        let result = run(threads, &progress);
         done.store(true, Ordering::Relaxed);
         result
     })
 }
 
-/// A progress line on standard error for inputs that take more than a second: bytes read
-/// (after decompression) and the rate.
-fn show_progress(bytes_read: &AtomicU64, done: &AtomicBool) {
+/// A progress bar on standard error for inputs that take more than a second; the bytes
+/// read and the rate alone when the input's size is not known (compressed text).
+fn show_progress(progress: &Progress, done: &AtomicBool) {
     let started = Instant::now();
     let mut shown = false;
     while !done.load(Ordering::Relaxed) {
@@ -282,15 +282,37 @@ fn show_progress(bytes_read: &AtomicU64, done: &AtomicBool) {
         if elapsed < 1.0 {
             continue;
         }
-        let megabytes = bytes_read.load(Ordering::Relaxed) as f64 / 1e6;
         eprint!(
-            "\r{megabytes:.0} MB read, {:.0} MB/s, {elapsed:.1} s   ",
-            megabytes / elapsed
+            "\r{}",
+            progress_line(progress.read(), progress.total(), elapsed)
         );
         shown = true;
     }
     if shown {
-        eprint!("\r{}\r", " ".repeat(48));
+        eprint!("\r{}\r", " ".repeat(72));
+    }
+}
+
+/// `[#########...........]  45%  120 of 270 MB, 850 MB/s, 1.5 s`, or without the bar and
+/// the total when it is not known.
+fn progress_line(read: u64, total: Option<u64>, elapsed: f64) -> String {
+    const WIDTH: usize = 24;
+    let megabytes = read as f64 / 1e6;
+    let rate = megabytes / elapsed.max(1e-9);
+    match total {
+        Some(total) => {
+            // A second pass over a file can read past the first plan: keep within the bar.
+            let share = (read as f64 / total as f64).min(1.0);
+            let filled = (share * WIDTH as f64).round() as usize;
+            format!(
+                "[{}{}] {:>3.0}%  {megabytes:.0} of {:.0} MB, {rate:.0} MB/s, {elapsed:.1} s   ",
+                "#".repeat(filled),
+                ".".repeat(WIDTH - filled),
+                share * 100.0,
+                total as f64 / 1e6,
+            )
+        }
+        None => format!("{megabytes:.0} MB read, {rate:.0} MB/s, {elapsed:.1} s   "),
     }
 }
 
@@ -459,8 +481,8 @@ pub async fn drift(
         psi_alarm: args.psi_alarm,
         delimiter: args.delimiter as u8,
     };
-    let report = with_progress(|threads, bytes_read| {
-        evaluate_drift_observed(&args.reference, &args.current, &params, threads, bytes_read)
+    let report = with_progress(|threads, progress| {
+        evaluate_drift_observed(&args.reference, &args.current, &params, threads, progress)
     })
     .context("aims eval drift")?;
     match args.format {
@@ -580,4 +602,24 @@ fn drift_table(report: &DriftReport, colour: bool) -> String {
         out.push_str(&format!("warning: {warning}\n"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::progress_line;
+
+    #[test]
+    fn the_progress_bar_fills_with_the_share_read() {
+        assert_eq!(
+            progress_line(135_000_000, Some(270_000_000), 2.0),
+            "[############............]  50%  135 of 270 MB, 68 MB/s, 2.0 s   "
+        );
+        // A second pass can read more than planned: the bar stays full.
+        assert!(progress_line(300_000_000, Some(270_000_000), 1.0).starts_with("[####"));
+        assert!(progress_line(300_000_000, Some(270_000_000), 1.0).contains("100%"));
+        assert_eq!(
+            progress_line(5_000_000, None, 1.0),
+            "5 MB read, 5 MB/s, 1.0 s   "
+        );
+    }
 }
