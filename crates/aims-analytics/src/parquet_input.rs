@@ -1183,6 +1183,72 @@ mod tests {
     }
 
     #[test]
+    fn columns_read_whole_as_numbers_are_those_rows_read_as_numbers() {
+        use parquet::column::writer::ColumnWriter;
+        let dir = tempfile::tempdir().unwrap();
+        let schema = "message m { required double d; required float f; required int32 i; \
+            required int64 l; required int32 day (DATE); required int32 price (DECIMAL(9,2)); \
+            required int64 big (DECIMAL(18,3)); required int64 t (TIMESTAMP(MICROS,true)); \
+            required boolean b; required binary s (UTF8); }";
+        let path = dir.path().join("kinds.parquet");
+        let mut writer = SerializedFileWriter::new(
+            File::create(&path).unwrap(),
+            Arc::new(parse_message_type(schema).unwrap()),
+            Arc::new(WriterProperties::builder().build()),
+        )
+        .unwrap();
+        let mut group = writer.next_row_group().unwrap();
+        while let Some(mut w) = group.next_column().unwrap() {
+            match w.untyped() {
+                ColumnWriter::DoubleColumnWriter(c) => {
+                    c.write_batch(&[1.5, -2.0], None, None).unwrap();
+                }
+                ColumnWriter::FloatColumnWriter(c) => {
+                    c.write_batch(&[1.5, -2.0], None, None).unwrap();
+                }
+                ColumnWriter::Int32ColumnWriter(c) => {
+                    c.write_batch(&[150, -200], None, None).unwrap();
+                }
+                ColumnWriter::Int64ColumnWriter(c) => {
+                    c.write_batch(&[150, -200], None, None).unwrap();
+                }
+                ColumnWriter::BoolColumnWriter(c) => {
+                    c.write_batch(&[true, false], None, None).unwrap();
+                }
+                ColumnWriter::ByteArrayColumnWriter(c) => {
+                    c.write_batch(&[ByteArray::from("x"), ByteArray::from("y")], None, None)
+                        .unwrap();
+                }
+                _ => unreachable!("no other kinds in the schema"),
+            }
+            w.close().unwrap();
+        }
+        group.close().unwrap();
+        writer.close().unwrap();
+        let source = ParquetSource::open_path(&path, None).unwrap();
+        let values = source.decode_group(0).unwrap();
+        let mut kinds = Vec::new();
+        for (i, name) in source.headers.clone().iter().enumerate() {
+            let mut out = Vec::new();
+            let by_rows = values.plain_numbers(i, &mut out).is_some();
+            let whole = source.number_column(name).is_some();
+            assert_eq!(whole, by_rows, "column `{name}`");
+            if whole {
+                let mut buffers = NumberBuffers::default();
+                assert_eq!(source.read_numbers(0, i, &mut buffers), Ok(0));
+                assert_eq!(buffers.values(), out.as_slice(), "column `{name}`");
+            }
+            kinds.push((name.clone(), whole));
+        }
+        let numbers: Vec<&str> = kinds
+            .iter()
+            .filter(|(_, n)| *n)
+            .map(|(name, _)| name.as_str())
+            .collect();
+        assert_eq!(numbers, ["d", "f", "i", "l", "day"]);
+    }
+
+    #[test]
     fn timestamps_read_as_their_rfc_3339_text() {
         use parquet::data_type::Int64Type;
         let dir = tempfile::tempdir().unwrap();
