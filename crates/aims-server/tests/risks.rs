@@ -625,3 +625,44 @@ async fn the_register_and_criteria_pages_on_every_engine() {
         assert_eq!(response.status(), 403);
     }
 }
+
+#[tokio::test]
+async fn the_register_page_shows_a_hundred_risks_at_a_time() {
+    let (servers, _pg) = servers(ServerConfig::default()).await;
+    let s = &servers[0];
+    let token = s.token(Role::Contributor).await;
+    let sys = system(s, &token).await;
+    for i in 0..105 {
+        let mut body = risk_body(&sys);
+        body["title"] = json!(format!("Detector risk {i:03}"));
+        let (status, created) =
+            call(s, Method::POST, "/api/v1/risks", Some(&token), Some(body)).await;
+        assert_eq!(status, 201, "{created}");
+    }
+    let page = |path: &str| {
+        let request = s.request(Method::GET, path).bearer_auth(&token);
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let first = page("/risks?q=detector").await;
+    assert!(
+        first.contains("105 of 105 risks, highest residual level first; 1–100 shown"),
+        "{first}"
+    );
+    assert_eq!(first.matches("<th scope=\"row\">").count(), 100);
+    assert!(
+        first.contains(r#"rel="next" href="/risks?q=detector&amp;offset=100""#),
+        "{first}"
+    );
+    assert!(!first.contains(r#"rel="prev""#));
+    let second = page("/risks?q=detector&offset=100").await;
+    assert!(second.contains("; 101–105 shown"), "{second}");
+    assert_eq!(second.matches("<th scope=\"row\">").count(), 5);
+    assert!(
+        second.contains(r#"rel="prev" href="/risks?q=detector""#),
+        "{second}"
+    );
+    // An offset past the end, or not a number, shows the first page.
+    for bad in ["/risks?offset=500", "/risks?offset=x"] {
+        assert!(page(bad).await.contains("; 1–100 shown"), "{bad}");
+    }
+}

@@ -64,6 +64,9 @@ fn acceptance_label(v: &RiskView) -> Markup {
     }
 }
 
+/// Risks per page of the register's table.
+const REGISTER_PAGE: usize = 100;
+
 pub async fn list(
     State(state): State<AppState>,
     Auth(auth): Auth,
@@ -102,7 +105,31 @@ pub async fn list(
             .find(|(s, _)| s == id)
             .map_or_else(|| id.to_string(), |(_, n)| n.clone())
     };
-    let filtered = query.0.iter().any(|(k, v)| k != "notice" && !v.is_empty());
+    let filtered = query
+        .0
+        .iter()
+        .any(|(k, v)| k != "notice" && k != "offset" && !v.is_empty());
+    // The heat maps need the whole register; the table shows a page of it.
+    let offset = query.text("offset").parse::<usize>().unwrap_or(0);
+    let offset = if offset < views.len() { offset } else { 0 };
+    let shown = &views[offset..views.len().min(offset + REGISTER_PAGE)];
+    let page_href = |offset: usize| {
+        let mut pairs: Vec<(&str, String)> = query
+            .0
+            .iter()
+            .filter(|(k, v)| k != "notice" && k != "offset" && !v.is_empty())
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        if offset > 0 {
+            pairs.push(("offset", offset.to_string()));
+        }
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        if query.is_empty() {
+            "/risks".to_owned()
+        } else {
+            format!("/risks?{query}")
+        }
+    };
     let none = FormErrors::default();
     let filter_field = |name, label| Field {
         name,
@@ -166,7 +193,10 @@ pub async fn list(
         @if views.is_empty() {
             p { @if filtered { "No risks match these filters." } @else { "No risks have been recorded yet." } }
         } @else {
-            p.meta #list-count role="status" { (views.len()) " of " (all.len()) " risks, highest residual level first" }
+            p.meta #list-count role="status" {
+                (views.len()) " of " (all.len()) " risks, highest residual level first"
+                @if views.len() > REGISTER_PAGE { "; " (offset + 1) "–" (offset + shown.len()) " shown" }
+            }
             div.table-wrap {
                 table.data {
                     caption.visually-hidden { "Risks, highest residual level first" }
@@ -176,7 +206,7 @@ pub async fn list(
                         th scope="col" { "Review due" } th scope="col" { "Acceptance" }
                     } }
                     tbody {
-                        @for v in &views {
+                        @for v in shown {
                             @let f = &v.risk.fields;
                             tr {
                                 th scope="row" { a href=(format!("/risks/{}", v.risk.id)) { (f.title) } }
@@ -193,6 +223,16 @@ pub async fn list(
                                 td { (acceptance_label(v)) }
                             }
                         }
+                    }
+                }
+            }
+            @if views.len() > REGISTER_PAGE {
+                nav.pager aria-label="Pages" {
+                    @if offset > 0 {
+                        a rel="prev" href=(page_href(offset.saturating_sub(REGISTER_PAGE))) { "← Previous" }
+                    }
+                    @if offset + shown.len() < views.len() {
+                        a rel="next" href=(page_href(offset + shown.len())) { "Next →" }
                     }
                 }
             }
