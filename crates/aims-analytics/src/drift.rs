@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
-use crate::input::{Headers, InputError, is_parquet};
+use crate::input::{Headers, InputError, is_parquet, planned_size};
 use crate::ks::KsMethod;
 use crate::progress::Progress;
 use crate::sort::Sorter;
@@ -226,6 +226,9 @@ pub fn evaluate_drift_observed(
         .map(|n| cur_headers.column(n))
         .collect::<Result<_, _>>()?;
     drop((ref_headers, cur_headers));
+    for path in [reference, current] {
+        progress.expect(planned_size(path, params.delimiter, &names)?);
+    }
 
     // Columns both Parquet files type as numbers are read column by column; what is left
     // (text, or a column holding an infinity) takes one pass over each file.

@@ -477,6 +477,7 @@ pub fn evaluate_fairness_observed(
         .chain(&params.sensitive)
         .cloned()
         .collect();
+    progress.expect(crate::input::planned_size(path, params.delimiter, &wanted)?);
     let parts = if crate::input::is_parquet(path)? {
         count_parquet(path, params, &wanted, threads.max(1), progress)?
     } else {
@@ -504,7 +505,6 @@ fn count_text(
     progress: &Progress,
 ) -> Result<Vec<Counts>, InputError> {
     let mut input = CsvInput::open(path, params.delimiter)?;
-    progress.expect(input.size);
     let layout = Layout::find(params, |name| input.headers.column(name))?;
     let last = layout.last();
     let partials = crate::scan::scan_lines(

@@ -78,6 +78,25 @@ impl Headers {
     }
 }
 
+/// The bytes an engine reads of `columns` of a file, for a progress total: the compressed
+/// chunks of those columns in Parquet, the text after the header row otherwise; `None` for
+/// compressed text, whose size is known only once it is read.
+pub fn planned_size(
+    path: &Path,
+    delimiter: u8,
+    columns: &[String],
+) -> Result<Option<u64>, InputError> {
+    if is_parquet(path)? {
+        let source = ParquetSource::open_path(path, Some(columns))?;
+        return Ok(Some(
+            (0..source.row_groups())
+                .map(|g| source.decoded_size(g))
+                .sum(),
+        ));
+    }
+    Ok(CsvInput::open(path, delimiter)?.size)
+}
+
 /// A delimited file (plain, gzip or zstd) with its header row read; `stream` is
 /// positioned at the first data line (line 2). Parquet files are read by row groups
 /// ([`crate::parquet_input`]), not through here.

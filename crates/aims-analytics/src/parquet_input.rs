@@ -272,7 +272,6 @@ where
         line += first.group_size(g).0;
     }
     let wanted = first.decoded_headers();
-    progress.expect(Some((0..groups).map(|g| first.decoded_size(g)).sum()));
     let next = AtomicUsize::new(0);
     // After an error in a group, later groups cannot hold an earlier one: skip them.
     let failed_group = AtomicUsize::new(usize::MAX);

@@ -183,7 +183,6 @@ pub fn collect(
         return collect_parquet(path, &wanted, names, plans, threads, progress);
     }
     let mut input = CsvInput::open(path, delimiter)?;
-    progress.expect(input.size);
     let last = indices
         .iter()
         .zip(plans)

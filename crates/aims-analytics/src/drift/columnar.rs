@@ -61,17 +61,6 @@ pub fn measure_numbers(
             })
         })
         .collect();
-    let chunks = |source: &ParquetSource, at: usize| -> u64 {
-        (0..source.row_groups())
-            .map(|g| source.chunk_size(g, at))
-            .sum()
-    };
-    progress.expect(Some(
-        columns
-            .iter()
-            .map(|c| chunks(&first.reference, c.reference) + chunks(&first.current, c.current))
-            .sum(),
-    ));
     let mut measured = Measured {
         reference_rows: first.reference.rows(),
         current_rows: first.current.rows(),
