@@ -1,12 +1,12 @@
 //! Decision events of an AI system: batches in (JSON array or NDJSON), ground truth later
 //! by event id, and a time window out as JSON pages, CSV or Parquet.
 
+use std::io::Seek;
+
 use aims_domain::decision::{AppendedBatch, BatchFormat, parse_batch, parse_ground_truth};
 use aims_domain::{ValidationErrors, listing};
 use aims_store::decisions::{ExportFormat, Window};
 use axum::Json;
-use std::io::Seek;
-
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{StatusCode, header};

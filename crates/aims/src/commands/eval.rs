@@ -5,12 +5,11 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-use aims_analytics::fairness::GroupMetrics;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use aims_analytics::drift::{ColumnDrift, Verdict};
+use aims_analytics::fairness::GroupMetrics;
 use aims_analytics::{
     DriftParams, DriftReport, FairnessParams, FairnessReport, Progress, evaluate_drift_observed,
     evaluate_fairness_observed,
