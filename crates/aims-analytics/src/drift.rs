@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
-use crate::input::{Headers, InputError, is_parquet, planned_size};
+use crate::input::{Headers, InputError};
 use crate::ks::KsMethod;
 use crate::progress::Progress;
 use crate::sort::Sorter;
@@ -225,16 +225,18 @@ pub fn evaluate_drift_observed(
         .iter()
         .map(|n| cur_headers.column(n))
         .collect::<Result<_, _>>()?;
-    drop((ref_headers, cur_headers));
-    for path in [reference, current] {
-        progress.expect(planned_size(path, params.delimiter, &names)?);
+    // Every byte to read is declared before any is read, so the total never grows.
+    for headers in [&ref_headers, &cur_headers] {
+        progress.expect(headers.planned_size(&names));
     }
+    let both_parquet = ref_headers.is_parquet() && cur_headers.is_parquet();
+    drop((ref_headers, cur_headers));
 
     // Columns both Parquet files type as numbers are read column by column; what is left
     // (text, or a column holding an infinity) takes one pass over each file.
     let mut measured: Vec<Option<ColumnDrift>> = vec![None; names.len()];
     let mut rows = None;
-    if is_parquet(reference)? && is_parquet(current)? {
+    if both_parquet {
         let numbers =
             columnar::measure_numbers(reference, current, &names, params, threads, progress)?;
         rows = Some((numbers.reference_rows, numbers.current_rows));

@@ -477,7 +477,6 @@ pub fn evaluate_fairness_observed(
         .chain(&params.sensitive)
         .cloned()
         .collect();
-    progress.expect(crate::input::planned_size(path, params.delimiter, &wanted)?);
     let parts = if crate::input::is_parquet(path)? {
         count_parquet(path, params, &wanted, threads.max(1), progress)?
     } else {
@@ -505,6 +504,7 @@ fn count_text(
     progress: &Progress,
 ) -> Result<Vec<Counts>, InputError> {
     let mut input = CsvInput::open(path, params.delimiter)?;
+    progress.expect(input.headers.planned_size(&[]));
     let layout = Layout::find(params, |name| input.headers.column(name))?;
     let last = layout.last();
     let partials = crate::scan::scan_lines(
@@ -541,6 +541,9 @@ fn count_parquet(
     progress: &Progress,
 ) -> Result<Vec<Counts>, InputError> {
     let first = ParquetSource::open_path(path, Some(wanted))?;
+    progress.expect(Some(
+        (0..first.row_groups()).map(|g| first.decoded_size(g)).sum(),
+    ));
     let decoded = first.decoded_headers().len();
     let layout = Layout::find(params, |name| first.decoded_position(path, name))?;
     // A sensitive column used in no other role is counted by its dictionary indices when

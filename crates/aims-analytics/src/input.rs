@@ -50,6 +50,16 @@ pub fn is_parquet(path: &Path) -> Result<bool, InputError> {
 pub struct Headers {
     pub path: PathBuf,
     pub names: Vec<String>,
+    sizes: Sizes,
+}
+
+/// What reading a file costs, for a progress total.
+enum Sizes {
+    /// Bytes of text after the header row; `None` when compressed, as the size is known
+    /// only once the text is read.
+    Text(Option<u64>),
+    /// Compressed bytes of each column over all row groups, in the order of `names`.
+    Columns(Vec<u64>),
 }
 
 impl Headers {
@@ -57,12 +67,40 @@ impl Headers {
     pub fn read(path: &Path, delimiter: u8) -> Result<Headers, InputError> {
         if is_parquet(path)? {
             let source = ParquetSource::open_path(path, Some(&[]))?;
+            let sizes = (0..source.headers.len())
+                .map(|at| {
+                    (0..source.row_groups())
+                        .map(|g| source.chunk_size(g, at))
+                        .sum()
+                })
+                .collect();
             return Ok(Headers {
                 path: path.to_owned(),
                 names: source.headers,
+                sizes: Sizes::Columns(sizes),
             });
         }
         Ok(CsvInput::open(path, delimiter)?.headers)
+    }
+
+    pub fn is_parquet(&self) -> bool {
+        matches!(self.sizes, Sizes::Columns(_))
+    }
+
+    /// The bytes an engine reads of `columns`, for a progress total: their compressed
+    /// chunks in Parquet, the whole text otherwise; `None` for compressed text.
+    pub fn planned_size(&self, columns: &[String]) -> Option<u64> {
+        match &self.sizes {
+            Sizes::Text(size) => *size,
+            Sizes::Columns(sizes) => Some(
+                self.names
+                    .iter()
+                    .zip(sizes)
+                    .filter(|(name, _)| columns.contains(name))
+                    .map(|(_, size)| size)
+                    .sum(),
+            ),
+        }
     }
 
     /// The index of a named column, or an error listing the columns there are.
@@ -78,33 +116,12 @@ impl Headers {
     }
 }
 
-/// The bytes an engine reads of `columns` of a file, for a progress total: the compressed
-/// chunks of those columns in Parquet, the text after the header row otherwise; `None` for
-/// compressed text, whose size is known only once it is read.
-pub fn planned_size(
-    path: &Path,
-    delimiter: u8,
-    columns: &[String],
-) -> Result<Option<u64>, InputError> {
-    if is_parquet(path)? {
-        let source = ParquetSource::open_path(path, Some(columns))?;
-        return Ok(Some(
-            (0..source.row_groups())
-                .map(|g| source.decoded_size(g))
-                .sum(),
-        ));
-    }
-    Ok(CsvInput::open(path, delimiter)?.size)
-}
-
 /// A delimited file (plain, gzip or zstd) with its header row read; `stream` is
 /// positioned at the first data line (line 2). Parquet files are read by row groups
 /// ([`crate::parquet_input`]), not through here.
 pub struct CsvInput {
     pub stream: BufReader<Box<dyn Read + Send>>,
     pub headers: Headers,
-    /// Bytes of `stream` after the header row, when known (not for compressed files).
-    pub size: Option<u64>,
 }
 
 impl CsvInput {
@@ -193,8 +210,8 @@ impl CsvInput {
             headers: Headers {
                 path: path.to_owned(),
                 names: headers,
+                sizes: Sizes::Text(size.map(|s| s.saturating_sub(header.len() as u64))),
             },
-            size: size.map(|s| s.saturating_sub(header.len() as u64)),
         })
     }
 }

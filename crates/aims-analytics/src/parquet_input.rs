@@ -703,6 +703,20 @@ mod tests {
     use crate::drift::{DriftParams, evaluate_drift_observed};
     use crate::fairness::{FairnessParams, evaluate_fairness};
 
+    /// A writer of a Parquet file at `path` with the schema `message`.
+    fn parquet_writer(
+        path: &Path,
+        message: &str,
+        props: WriterProperties,
+    ) -> SerializedFileWriter<File> {
+        SerializedFileWriter::new(
+            File::create(path).unwrap(),
+            Arc::new(parse_message_type(message).unwrap()),
+            Arc::new(props),
+        )
+        .unwrap()
+    }
+
     /// Rows of (label, prediction, group or null, x) written as Parquet in row groups of
     /// `group_rows`, and the same rows as CSV.
     fn both_forms(
@@ -712,18 +726,11 @@ mod tests {
     ) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let parquet_path = dir.path().join("data.parquet");
-        let schema = Arc::new(
-            parse_message_type(
-                "message eval { required int32 label; required int32 prediction; optional binary g (UTF8); required double x; }",
-            )
-            .unwrap(),
+        let mut writer = parquet_writer(
+            &parquet_path,
+            "message eval { required int32 label; required int32 prediction; optional binary g (UTF8); required double x; }",
+            props,
         );
-        let mut writer = SerializedFileWriter::new(
-            File::create(&parquet_path).unwrap(),
-            schema,
-            Arc::new(props),
-        )
-        .unwrap();
         for chunk in rows.chunks(group_rows) {
             let mut group = writer.next_row_group().unwrap();
             let mut column = 0;
@@ -992,14 +999,12 @@ mod tests {
             .iter()
             .map(|(column, kind, _)| format!("optional {kind} {column}; "))
             .collect();
-        let schema = Arc::new(parse_message_type(&format!("message m {{ {fields}}}")).unwrap());
         let parquet_path = dir.join(format!("{name}.parquet"));
-        let mut writer = SerializedFileWriter::new(
-            File::create(&parquet_path).unwrap(),
-            schema,
-            Arc::new(WriterProperties::builder().build()),
-        )
-        .unwrap();
+        let mut writer = parquet_writer(
+            &parquet_path,
+            &format!("message m {{ {fields}}}"),
+            WriterProperties::builder().build(),
+        );
         let rows = columns[0].2.len();
         for start in (0..rows).step_by(group_rows) {
             let end = (start + group_rows).min(rows);
@@ -1190,12 +1195,7 @@ mod tests {
             required int64 big (DECIMAL(18,3)); required int64 t (TIMESTAMP(MICROS,true)); \
             required boolean b; required binary s (UTF8); }";
         let path = dir.path().join("kinds.parquet");
-        let mut writer = SerializedFileWriter::new(
-            File::create(&path).unwrap(),
-            Arc::new(parse_message_type(schema).unwrap()),
-            Arc::new(WriterProperties::builder().build()),
-        )
-        .unwrap();
+        let mut writer = parquet_writer(&path, schema, WriterProperties::builder().build());
         let mut group = writer.next_row_group().unwrap();
         while let Some(mut w) = group.next_column().unwrap() {
             match w.untyped() {
@@ -1256,12 +1256,7 @@ mod tests {
             .collect();
         let schema = "message m { required int64 time (TIMESTAMP(MICROS,true)); required int64 local (TIMESTAMP(MILLIS,false)); }";
         let path = dir.path().join("times.parquet");
-        let mut writer = SerializedFileWriter::new(
-            File::create(&path).unwrap(),
-            Arc::new(parse_message_type(schema).unwrap()),
-            Arc::new(WriterProperties::builder().build()),
-        )
-        .unwrap();
+        let mut writer = parquet_writer(&path, schema, WriterProperties::builder().build());
         let mut group = writer.next_row_group().unwrap();
         for values in [micros.clone(), micros.iter().map(|m| m / 1000).collect()] {
             let mut w = group.next_column().unwrap().unwrap();

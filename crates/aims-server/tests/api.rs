@@ -4,7 +4,7 @@ mod common;
 
 use aims_domain::Role;
 use aims_server::ServerConfig;
-use common::{PASSWORD, TestServer, call, decode, servers};
+use common::{PASSWORD, TestServer, call, decode, new_system, servers};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -1105,24 +1105,21 @@ async fn the_ledger_lists_entries_and_signs_its_tree_head() {
     }
 }
 
+/// Creates an AI system and returns the path of its decision log.
+async fn decision_log(s: &TestServer, token: &str, name: &str) -> String {
+    format!(
+        "/api/v1/systems/{}/decisions",
+        new_system(s, token, name).await
+    )
+}
+
 #[tokio::test]
 async fn a_large_decision_export_arrives_whole() {
     let (servers, _pg) = servers(ServerConfig::default()).await;
     for s in &servers {
         let token = s.token(Role::Contributor).await;
         let t = Some(token.as_str());
-        let (_, system) = call(
-            s,
-            Method::POST,
-            "/api/v1/systems",
-            t,
-            Some(json!({"name": "Credit model"})),
-        )
-        .await;
-        let base = format!(
-            "/api/v1/systems/{}/decisions",
-            system["id"].as_str().unwrap()
-        );
+        let base = decision_log(s, &token, "Credit model").await;
         // About 1.3 MB of CSV: several chunks of the streamed body.
         for batch in 0..4 {
             let events: Vec<Value> = (0..2_000)
@@ -1163,18 +1160,7 @@ async fn decision_batches_are_all_or_nothing_and_come_back_as_pages_csv_and_parq
     for s in &servers {
         let token = s.token(Role::Contributor).await;
         let t = Some(token.as_str());
-        let (_, system) = call(
-            s,
-            Method::POST,
-            "/api/v1/systems",
-            t,
-            Some(json!({"name": "Person detector"})),
-        )
-        .await;
-        let base = format!(
-            "/api/v1/systems/{}/decisions",
-            system["id"].as_str().unwrap()
-        );
+        let base = decision_log(s, &token, "Person detector").await;
 
         let (status, batch) = call(
             s,
@@ -1350,7 +1336,9 @@ async fn decision_batches_are_all_or_nothing_and_come_back_as_pages_csv_and_parq
         let page = s
             .request(
                 Method::GET,
-                &format!("/systems/{}", system["id"].as_str().unwrap()),
+                // Its log's path without the API prefix and `/decisions`.
+                base.trim_start_matches("/api/v1")
+                    .trim_end_matches("/decisions"),
             )
             .bearer_auth(&token)
             .send()

@@ -6,7 +6,7 @@ mod common;
 
 use aims_domain::Role;
 use aims_server::ServerConfig;
-use common::{TestServer, call, servers};
+use common::{call, new_system, servers};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
@@ -44,19 +44,6 @@ fn full_answers(template: &Value) -> Map<String, Value> {
     answers
 }
 
-async fn system(s: &TestServer, token: &str, name: &str) -> String {
-    let (status, body) = call(
-        s,
-        Method::POST,
-        "/api/v1/systems",
-        Some(token),
-        Some(json!({"name": name})),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
-    body["id"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn assessments_through_the_api() {
     let (servers, _pg) = servers(ServerConfig::default()).await;
@@ -64,7 +51,7 @@ async fn assessments_through_the_api() {
         let contributor = s.token(Role::Contributor).await;
         let manager = s.token(Role::Manager).await;
         let auditor = s.token(Role::Auditor).await;
-        let sys = system(s, &contributor, "Person <b>detector</b>").await;
+        let sys = new_system(s, &contributor, "Person <b>detector</b>").await;
 
         let (_, list) = call(
             s,

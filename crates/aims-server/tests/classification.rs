@@ -6,7 +6,7 @@ mod common;
 
 use aims_domain::Role;
 use aims_server::ServerConfig;
-use common::{TestServer, call, servers};
+use common::{TestServer, call, new_system, servers};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
@@ -73,19 +73,6 @@ fn credit_scoring() -> Value {
             "deployer_type": "other",
         }),
     )
-}
-
-async fn new_system(s: &TestServer, token: &str, name: &str) -> String {
-    let (status, body) = call(
-        s,
-        Method::POST,
-        "/api/v1/systems",
-        Some(token),
-        Some(json!({"name": name})),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
-    body["id"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]

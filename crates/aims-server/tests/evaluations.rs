@@ -4,7 +4,7 @@ mod common;
 
 use aims_domain::Role;
 use aims_server::ServerConfig;
-use common::{call, servers};
+use common::{call, new_system, servers};
 use reqwest::Method;
 use serde_json::json;
 
@@ -14,15 +14,7 @@ async fn evaluations_through_the_api() {
     for s in &servers {
         let contributor = s.token(Role::Contributor).await;
         let auditor = s.token(Role::Auditor).await;
-        let (_, created) = call(
-            s,
-            Method::POST,
-            "/api/v1/systems",
-            Some(&contributor),
-            Some(json!({"name": "Person detector"})),
-        )
-        .await;
-        let sys = created["id"].as_str().unwrap().to_owned();
+        let sys = new_system(s, &contributor, "Person detector").await;
         let body = json!({
             "kind": "fairness",
             "inputs": [{"name": "eval.csv", "sha256": "ab".repeat(32), "bytes": 10}],
@@ -69,15 +61,7 @@ async fn fairness_charts_per_attribute_and_intersectional_groups_when_few() {
     let (servers, _pg) = servers(ServerConfig::default()).await;
     let s = &servers[0];
     let token = s.token(Role::Contributor).await;
-    let (_, created) = call(
-        s,
-        Method::POST,
-        "/api/v1/systems",
-        Some(&token),
-        Some(json!({"name": "Person detector"})),
-    )
-    .await;
-    let sys = created["id"].as_str().unwrap().to_owned();
+    let sys = new_system(s, &token, "Person detector").await;
     let group = |g: serde_json::Value, rate: f64| json!({"group": g, "selection_rate": rate, "tpr": rate, "fpr": 0.1});
     let tones = ["I", "II", "III", "IV", "V", "VI"];
     let clothing = ["light", "dark", "patterned", "reflective", "uniform"];

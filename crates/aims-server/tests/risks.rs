@@ -5,7 +5,7 @@ mod common;
 
 use aims_domain::Role;
 use aims_server::ServerConfig;
-use common::{TestServer, call, servers};
+use common::{TestServer, call, new_system, servers};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -42,19 +42,6 @@ fn risk_body(system: &str) -> Value {
     })
 }
 
-async fn system(s: &TestServer, token: &str) -> String {
-    let (status, body) = call(
-        s,
-        Method::POST,
-        "/api/v1/systems",
-        Some(token),
-        Some(json!({"name": "Person detector"})),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
-    body["id"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn the_register_through_the_api() {
     let (servers, _pg) = servers(ServerConfig::default()).await;
@@ -71,7 +58,7 @@ async fn the_register_through_the_api() {
         )
         .await;
         assert_eq!(status, 201);
-        let sys = system(s, &contributor).await;
+        let sys = new_system(s, &contributor, "Person detector").await;
 
         // Criteria: defaults at revision 0; contributors may not change them.
         let (status, criteria) = call(
@@ -505,7 +492,7 @@ async fn the_register_and_criteria_pages_on_every_engine() {
     let (servers, _pg) = servers(ServerConfig::default()).await;
     for s in &servers {
         let token = s.token(Role::Contributor).await;
-        let sys = system(s, &token).await;
+        let sys = new_system(s, &token, "Person detector").await;
         let (manager, csrf) = signed_in(s, Role::Manager).await;
 
         // A risk through the form: a bad one comes back with its errors, a good one redirects.
@@ -631,7 +618,7 @@ async fn the_register_page_shows_a_hundred_risks_at_a_time() {
     let (servers, _pg) = servers(ServerConfig::default()).await;
     let s = &servers[0];
     let token = s.token(Role::Contributor).await;
-    let sys = system(s, &token).await;
+    let sys = new_system(s, &token, "Person detector").await;
     for i in 0..105 {
         let mut body = risk_body(&sys);
         body["title"] = json!(format!("Detector risk {i:03}"));

@@ -294,22 +294,7 @@ fn list_href(
     params: &[(String, String)],
     changes: &[(&str, Option<String>)],
 ) -> String {
-    let mut pairs: Vec<(String, String)> = params
-        .iter()
-        .filter(|(k, _)| !changes.iter().any(|(c, _)| c == k))
-        .cloned()
-        .collect();
-    for (key, value) in changes {
-        if let Some(value) = value {
-            pairs.push(((*key).to_owned(), value.clone()));
-        }
-    }
-    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-    if query.is_empty() {
-        format!("/{}", kind.path())
-    } else {
-        format!("/{}?{query}", kind.path())
-    }
+    super::href_with(&format!("/{}", kind.path()), params, changes)
 }
 
 async fn list<F: RecordFields>(

@@ -443,6 +443,31 @@ pub(crate) fn form_or_page(
 
 /// The confirmation after a redirect (`?notice=code`). Only fixed texts, never text from
 /// the address, so a link cannot make the page say anything else.
+/// A link to `path` with the query `params`, where each of `changes` replaces its
+/// parameter (`None` drops it).
+pub(crate) fn href_with(
+    path: &str,
+    params: &[(String, String)],
+    changes: &[(&str, Option<String>)],
+) -> String {
+    let mut pairs: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| !changes.iter().any(|(c, _)| c == k))
+        .cloned()
+        .collect();
+    for (key, value) in changes {
+        if let Some(value) = value {
+            pairs.push(((*key).to_owned(), value.clone()));
+        }
+    }
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
 pub(crate) fn notice(code: Option<&str>) -> Markup {
     let text = match code {
         Some("created") => "The record has been created.",

@@ -113,22 +113,15 @@ pub async fn list(
     let offset = query.text("offset").parse::<usize>().unwrap_or(0);
     let offset = if offset < views.len() { offset } else { 0 };
     let shown = &views[offset..views.len().min(offset + REGISTER_PAGE)];
+    let kept: Vec<(String, String)> = query
+        .0
+        .iter()
+        .filter(|(k, v)| k != "notice" && !v.is_empty())
+        .cloned()
+        .collect();
     let page_href = |offset: usize| {
-        let mut pairs: Vec<(&str, String)> = query
-            .0
-            .iter()
-            .filter(|(k, v)| k != "notice" && k != "offset" && !v.is_empty())
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect();
-        if offset > 0 {
-            pairs.push(("offset", offset.to_string()));
-        }
-        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        if query.is_empty() {
-            "/risks".to_owned()
-        } else {
-            format!("/risks?{query}")
-        }
+        let offset = (offset > 0).then(|| offset.to_string());
+        super::href_with("/risks", &kept, &[("offset", offset)])
     };
     let none = FormErrors::default();
     let filter_field = |name, label| Field {

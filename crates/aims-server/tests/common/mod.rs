@@ -145,6 +145,21 @@ pub async fn call(
     decode(response).await
 }
 
+/// Creates an AI system named `name` through the API and returns its id.
+pub async fn new_system(server: &TestServer, token: &str, name: &str) -> String {
+    let body = serde_json::json!({ "name": name });
+    let (status, system) = call(
+        server,
+        Method::POST,
+        "/api/v1/systems",
+        Some(token),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 201, "{system}");
+    system["id"].as_str().expect("system id").to_owned()
+}
+
 pub async fn decode(response: Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let text = response.text().await.expect("body");
