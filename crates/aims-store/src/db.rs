@@ -23,6 +23,10 @@ use crate::error::{Result, StoreError};
 use crate::schema::{ColType, Column};
 
 mod sqlite_direct;
+mod sqlite_writer;
+
+pub(crate) use sqlite_direct::DirectTx;
+pub(crate) use sqlite_writer::Writer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -42,8 +46,9 @@ impl Engine {
 #[derive(Clone)]
 pub(crate) enum Pool {
     /// SQLite takes one writer at a time; the mutex queues this process's writers in
-    /// order, instead of each polling the database lock on the busy timeout.
-    Sqlite(SqlitePool, Arc<Mutex<()>>),
+    /// order, instead of each polling the database lock on the busy timeout. Batches of
+    /// decision events are written by the [`Writer`], which takes its turn at the mutex.
+    Sqlite(SqlitePool, Arc<Mutex<()>>, Writer),
     Postgres(PgPool),
 }
 
@@ -110,7 +115,9 @@ impl Pool {
                     file.display()
                 ))
             })?;
-        Ok(Pool::Sqlite(pool, Arc::new(Mutex::new(()))))
+        let turn = Arc::new(Mutex::new(()));
+        let writer = Writer::start(file, turn.clone())?;
+        Ok(Pool::Sqlite(pool, turn, writer))
     }
 
     async fn connect_postgres(url: &str) -> Result<Pool> {
@@ -141,7 +148,7 @@ impl Pool {
     /// A transaction for reading: a consistent snapshot, so a page and its total agree.
     pub(crate) async fn read(&self) -> Result<Tx> {
         Ok(match self {
-            Pool::Sqlite(p, _) => Tx::Sqlite(p.begin().await?, None),
+            Pool::Sqlite(p, ..) => Tx::Sqlite(p.begin().await?, None),
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -151,7 +158,7 @@ impl Pool {
     /// transactions already do; PostgreSQL needs REPEATABLE READ.
     pub(crate) async fn snapshot(&self) -> Result<Tx> {
         Ok(match self {
-            Pool::Sqlite(p, _) => Tx::Sqlite(p.begin().await?, None),
+            Pool::Sqlite(p, ..) => Tx::Sqlite(p.begin().await?, None),
             Pool::Postgres(p) => Tx::Postgres(
                 p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await?,
@@ -163,17 +170,28 @@ impl Pool {
     /// so that two writers queue on the busy timeout instead of failing on lock upgrade.
     pub(crate) async fn write(&self) -> Result<Tx> {
         Ok(match self {
-            Pool::Sqlite(p, writer) => {
-                let turn = writer.clone().lock_owned().await;
+            Pool::Sqlite(p, turn, _) => {
+                let turn = turn.clone().lock_owned().await;
                 Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
             }
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
 
+    /// SQLite's own writer thread for decision batches; none on PostgreSQL.
+    pub(crate) fn decision_writer(&self) -> Option<&Writer> {
+        match self {
+            Pool::Sqlite(_, _, writer) => Some(writer),
+            Pool::Postgres(_) => None,
+        }
+    }
+
     pub(crate) async fn close(&self) {
         match self {
-            Pool::Sqlite(p, _) => p.close().await,
+            Pool::Sqlite(p, _, writer) => {
+                writer.stop().await;
+                p.close().await
+            }
             Pool::Postgres(p) => p.close().await,
         }
     }

@@ -1,8 +1,7 @@
 //! Decision events of AI systems: one hash-chained log per system in `decisions`, appended
 //! a batch per transaction. A batch is stored whole or not at all.
 
-use aims_domain::ValidationErrors;
-use aims_domain::decision::{AppendedBatch, DecisionEvent};
+use aims_domain::decision::DecisionEvent;
 use aims_ledger::{Action, Change, Entry, Hash};
 use chrono::{DateTime, Utc};
 use sea_query::{Expr, ExprTrait, Order, Query, SimpleExpr};
@@ -15,6 +14,7 @@ use crate::ledger::{self, hash_state};
 use crate::schema::{ColType, Column};
 use crate::{Actor, Store, rows};
 
+mod append;
 mod export;
 pub use export::ExportFormat;
 
@@ -63,73 +63,6 @@ fn col(name: &'static str) -> SimpleExpr {
 }
 
 impl Store {
-    /// Appends a batch of events to the system's decision log. Event ids already in the
-    /// log are refused, naming each; nothing of a refused batch is stored.
-    pub async fn append_decisions(
-        &self,
-        actor: &Actor,
-        organisation_id: Uuid,
-        system_id: Uuid,
-        events: &[DecisionEvent],
-    ) -> Result<AppendedBatch> {
-        if events.is_empty() {
-            return Err(ValidationErrors::single("body", "holds no decision events").into());
-        }
-        // Hashing is the CPU-heavy part; it needs no transaction. The state is stored in
-        // its canonical form, so verification can hash the stored text as it is.
-        let mut prepared = Vec::with_capacity(events.len());
-        for event in events {
-            let (text, hash) = canonical(&event.state())?;
-            prepared.push((event, text, hash));
-        }
-        let now = self.now();
-        let time = format_timestamp(now);
-        let log = log_name(system_id);
-
-        let mut tx = self.pool.write().await?;
-        check_system(&mut tx, organisation_id, system_id).await?;
-        refuse_known_ids(&mut tx, system_id, events).await?;
-        let mut head = ledger::read_head(&mut tx, &log, true).await?;
-        let first_seq = head.tip.seq + 1;
-        let system = system_id.to_string();
-        let organisation = organisation_id.to_string();
-        let mut entries = Vec::with_capacity(prepared.len());
-        for (event, _, hash) in &prepared {
-            let entry = head
-                .tip
-                .append(Change {
-                    time: time.clone(),
-                    actor: actor.label.clone(),
-                    action: Action::Create,
-                    entity_type: "decision".into(),
-                    entity_id: event.id.clone(),
-                    new_state_hash: Some(*hash),
-                    prev_state_hash: None,
-                })
-                .map_err(|e| StoreError::Corrupt(format!("decision log of {system_id}: {e}")))?;
-            head.advance(&entry)?;
-            entries.push(entry);
-        }
-        let rows: Vec<NewDecisionRow> = entries
-            .iter()
-            .zip(&prepared)
-            .map(|(entry, (event, state_text, _))| {
-                new_row(&system, &organisation, entry, event.time, now, state_text)
-            })
-            .collect::<Result<_>>()?;
-        tx.insert_decisions(&rows).await?;
-        ledger::write_head(&mut tx, &log, &head).await?;
-        tx.commit().await?;
-        Ok(AppendedBatch {
-            accepted: events.len(),
-            first_seq,
-            last_seq: head.tip.seq,
-            ids: events.iter().map(|e| e.id.clone()).collect(),
-            tree_size: head.tip.seq,
-            root_hash: head.tree.root().to_hex(),
-        })
-    }
-
     /// Records the ground truth of an event that arrived without it (or corrects it), as
     /// an `update` entry of the system's log. Returns the event as it now is.
     pub async fn set_ground_truth(
@@ -315,45 +248,7 @@ async fn check_system(tx: &mut Tx, organisation_id: Uuid, system_id: Uuid) -> Re
     Ok(())
 }
 
-async fn refuse_known_ids(tx: &mut Tx, system_id: Uuid, events: &[DecisionEvent]) -> Result<()> {
-    const COLUMN: [Column; 1] = [Column {
-        name: "event_id",
-        ty: ColType::Text,
-        nullable: false,
-    }];
-    let given: Vec<&DecisionEvent> = events.iter().filter(|e| !e.id_assigned).collect();
-    let mut known = std::collections::HashSet::new();
-    for chunk in given.chunks(IDS_PER_QUERY) {
-        let mut stmt = Query::select();
-        stmt.from("decisions")
-            .column("event_id")
-            .and_where(col("system_id").eq(system_id.to_string()))
-            .and_where(col("event_id").is_in(chunk.iter().map(|e| e.id.clone())));
-        for row in tx.fetch(&stmt, &COLUMN).await? {
-            if let Some(id) = row["event_id"].as_str() {
-                known.insert(id.to_owned());
-            }
-        }
-    }
-    if known.is_empty() {
-        return Ok(());
-    }
-    let mut errors = ValidationErrors::new();
-    for (index, event) in events.iter().enumerate() {
-        if known.contains(&event.id) {
-            errors.add(
-                format!("[{index}].id"),
-                format!(
-                    "`{}` is already recorded for this system; send its ground truth with PATCH",
-                    event.id
-                ),
-            );
-        }
-    }
-    Err(errors.into())
-}
-
-fn new_row<'a>(
+pub(super) fn new_row<'a>(
     system_id: &'a str,
     organisation_id: &'a str,
     entry: &'a Entry,

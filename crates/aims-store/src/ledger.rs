@@ -77,26 +77,18 @@ pub(crate) async fn read_head(tx: &mut Tx, log: &str, for_append: bool) -> Resul
     let Some(row) = tx.fetch_optional(&stmt, &HEAD_COLUMNS).await? else {
         return Ok(Head::empty());
     };
-    let corrupt = |what: &str| StoreError::Corrupt(format!("ledger head of log {log}: {what}"));
-    let seq = row["seq"]
-        .as_i64()
-        .and_then(|s| u64::try_from(s).ok())
-        .ok_or_else(|| corrupt("bad seq"))?;
-    let entry_hash = parse_hash(&row["entry_hash"]).ok_or_else(|| corrupt("bad entry hash"))?;
-    let roots_text = row["subtree_roots"].as_str().unwrap_or_default();
-    let roots = split_hashes(roots_text).ok_or_else(|| corrupt("bad subtree roots"))?;
-    let tree = CompactTree::from_parts(seq, roots).map_err(|e| corrupt(&e.to_string()))?;
-    Ok(Head {
-        tip: ChainTip { seq, entry_hash },
-        tree,
-    })
+    Head::from_stored(
+        log,
+        row["seq"].as_i64(),
+        row["entry_hash"].as_str(),
+        row["subtree_roots"].as_str().unwrap_or_default(),
+    )
 }
 
 /// Writes the head of `log` after appending.
 pub(crate) async fn write_head(tx: &mut Tx, log: &str, head: &Head) -> Result<()> {
-    let seq = i64::try_from(head.tip.seq)
-        .map_err(|_| StoreError::Corrupt(format!("log {log} is too long")))?;
-    let roots: String = head.tree.subtree_roots().iter().map(Hash::to_hex).collect();
+    let seq = head.stored_seq(log)?;
+    let roots = head.stored_roots();
     let mut stmt = Query::insert();
     stmt.into_table("ledger_heads")
         .columns(["log", "seq", "entry_hash", "subtree_roots"])
@@ -116,6 +108,39 @@ pub(crate) async fn write_head(tx: &mut Tx, log: &str, head: &Head) -> Result<()
 }
 
 impl Head {
+    /// The head of `log` from its stored row's seq, entry hash and subtree roots.
+    pub(crate) fn from_stored(
+        log: &str,
+        seq: Option<i64>,
+        entry_hash: Option<&str>,
+        subtree_roots: &str,
+    ) -> Result<Head> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("ledger head of log {log}: {what}"));
+        let seq = seq
+            .and_then(|s| u64::try_from(s).ok())
+            .ok_or_else(|| corrupt("bad seq"))?;
+        let entry_hash = entry_hash
+            .and_then(|h| Hash::from_hex(h).ok())
+            .ok_or_else(|| corrupt("bad entry hash"))?;
+        let roots = split_hashes(subtree_roots).ok_or_else(|| corrupt("bad subtree roots"))?;
+        let tree = CompactTree::from_parts(seq, roots).map_err(|e| corrupt(&e.to_string()))?;
+        Ok(Head {
+            tip: ChainTip { seq, entry_hash },
+            tree,
+        })
+    }
+
+    /// The seq as stored, a signed 64-bit integer.
+    pub(crate) fn stored_seq(&self, log: &str) -> Result<i64> {
+        i64::try_from(self.tip.seq)
+            .map_err(|_| StoreError::Corrupt(format!("log {log} is too long")))
+    }
+
+    /// The subtree roots as stored: their hex forms one after another.
+    pub(crate) fn stored_roots(&self) -> String {
+        self.tree.subtree_roots().iter().map(Hash::to_hex).collect()
+    }
+
     /// Places `entry` (built from this head's tip) at the end.
     pub(crate) fn advance(&mut self, entry: &Entry) -> Result<()> {
         self.tree

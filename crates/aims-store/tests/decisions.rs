@@ -147,7 +147,9 @@ async fn batches_ground_truth_windows_and_verification() {
 }
 
 /// Writers at once, on a runtime with two threads as the server has: each batch waits its
-/// turn, none is refused or interleaved with another, and the log verifies.
+/// turn, none is refused or interleaved with another, and the log verifies. Ground truth
+/// and new records written meanwhile (another way into the database on SQLite) take
+/// their turns too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_batches_take_turns_and_the_log_stays_whole() {
     const WRITERS: usize = 8;
@@ -176,19 +178,49 @@ async fn concurrent_batches_take_turns_and_the_log_stays_whole() {
                 })
             })
             .collect();
+        let others = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut truths = 0;
+                for n in 0..WRITERS {
+                    let fields: SystemFields =
+                        parse_new(json!({"name": format!("Camera {n}")})).unwrap();
+                    store.create_record(&actor(), org, fields).await.unwrap();
+                    // An event of a batch already stored, if one is.
+                    match store
+                        .set_ground_truth(&actor(), org, sys, &format!("w{n}-1"), json!(true))
+                        .await
+                    {
+                        Ok(_) => truths += 1,
+                        Err(StoreError::NotFound { .. }) => {}
+                        Err(e) => panic!("ground truth: {e}"),
+                    }
+                }
+                truths
+            })
+        };
         let mut ranges = Vec::new();
         for writer in writers {
             let appended = writer.await.unwrap().unwrap();
             ranges.push((appended.first_seq, appended.last_seq));
         }
-        ranges.sort();
-        let expected: Vec<(u64, u64)> = (0..WRITERS as u64)
-            .map(|b| (b * PER_BATCH as u64 + 1, (b + 1) * PER_BATCH as u64))
-            .collect();
-        assert_eq!(ranges, expected, "{engine}");
+        let truths = others.await.unwrap();
         let report = store.verify_ledger(Vec::new()).await.unwrap();
         assert!(report.ok, "{engine}: {:?}", report.failure);
-        assert_eq!(report.decision_entries, (WRITERS * PER_BATCH) as u64);
+        let entries = (WRITERS * PER_BATCH) as u64 + truths;
+        assert_eq!(report.decision_entries, entries, "{engine}");
+        // Each batch took one unbroken run of seqs; what lies between runs is exactly the
+        // ground truth entries written meanwhile.
+        ranges.sort();
+        let mut between = 0;
+        let mut next = 1;
+        for (first, last) in ranges {
+            assert_eq!(last - first + 1, PER_BATCH as u64, "{engine}");
+            assert!(first >= next, "{engine}: batches overlap at {first}");
+            between += first - next;
+            next = last + 1;
+        }
+        assert_eq!(between + (entries + 1 - next), truths, "{engine}");
     }
 }
 

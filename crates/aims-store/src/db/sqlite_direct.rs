@@ -2,8 +2,10 @@
 //! batch and reading a whole log back for verification. Through sqlx every statement and
 //! every row crosses a channel to the connection's worker thread, which costs more than
 //! the hashing the row serves. Here the rows go through one prepared statement on the
-//! caller's thread, inside the transaction sqlx began, while sqlx's worker is locked out.
+//! caller's thread: inside the transaction sqlx began, while sqlx's worker is locked out,
+//! or on the writer's own connection ([`DirectTx`], sqlite_writer.rs).
 
+use std::collections::HashSet;
 use std::sync::mpsc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -13,6 +15,7 @@ use sqlx::SqliteConnection;
 
 use super::{DecisionRow, NewDecisionRow, format_timestamp, stored_hash};
 use crate::error::{Result, StoreError};
+use crate::ledger::Head;
 
 /// Rows handed from the reading thread to the verifying one at a time.
 const CHUNK: usize = 4096;
@@ -79,6 +82,79 @@ fn blocking<T>(work: impl FnOnce() -> T) -> T {
 /// like the rest.
 fn sqlx_timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+/// A write transaction on the SQLite writer's connection, with the statements a batch of
+/// decision events needs.
+pub(crate) struct DirectTx<'a>(pub(super) &'a Connection);
+
+impl DirectTx<'_> {
+    /// Whether the organisation has this AI system.
+    pub(crate) fn system_exists(&self, organisation_id: &str, system_id: &str) -> Result<bool> {
+        let mut count = self
+            .0
+            .prepare("SELECT COUNT(*) FROM ai_systems WHERE id = ?1 AND organisation_id = ?2")?;
+        let found: i64 = count.query_row([system_id, organisation_id], |row| row.get(0))?;
+        Ok(found > 0)
+    }
+
+    /// Those of `ids` that the system's decision log already holds.
+    pub(crate) fn known_event_ids<'i>(
+        &self,
+        system_id: &str,
+        ids: impl IntoIterator<Item = &'i str>,
+    ) -> Result<HashSet<String>> {
+        let mut lookup = self
+            .0
+            .prepare("SELECT 1 FROM decisions WHERE system_id = ?1 AND event_id = ?2")?;
+        let mut known = HashSet::new();
+        for id in ids {
+            if lookup.exists([system_id, id])? {
+                known.insert(id.to_owned());
+            }
+        }
+        Ok(known)
+    }
+
+    /// The head of a log, as `ledger::read_head` reads it: an absent row is the empty log.
+    pub(crate) fn head(&self, log: &str) -> Result<Head> {
+        let mut select = self
+            .0
+            .prepare("SELECT seq, entry_hash, subtree_roots FROM ledger_heads WHERE log = ?1")?;
+        let mut rows = select.query([log])?;
+        let Some(row) = rows.next()? else {
+            return Ok(Head::empty());
+        };
+        let seq = match row.get_ref(0)? {
+            ValueRef::Integer(seq) => Some(seq),
+            _ => None,
+        };
+        let (mut entry_hash, mut roots) = (String::new(), String::new());
+        set_text(row.get_ref(1)?, &mut entry_hash);
+        set_text(row.get_ref(2)?, &mut roots);
+        Head::from_stored(log, seq, Some(&entry_hash), &roots)
+    }
+
+    /// Writes the head of a log after appending, as `ledger::write_head` does.
+    pub(crate) fn write_head(&self, log: &str, head: &Head) -> Result<()> {
+        let mut upsert = self.0.prepare(
+            "INSERT INTO ledger_heads (log, seq, entry_hash, subtree_roots) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (log) DO UPDATE SET seq = excluded.seq, entry_hash = excluded.entry_hash, \
+             subtree_roots = excluded.subtree_roots",
+        )?;
+        upsert.execute(rusqlite::params![
+            log,
+            head.stored_seq(log)?,
+            head.tip.entry_hash.to_hex(),
+            head.stored_roots()
+        ])?;
+        Ok(())
+    }
+
+    /// Stores entries of decision logs.
+    pub(crate) fn insert_decisions(&self, rows: &[NewDecisionRow]) -> Result<()> {
+        insert_decisions(self.0, rows)
+    }
 }
 
 pub(super) fn insert_decisions(connection: &Connection, rows: &[NewDecisionRow]) -> Result<()> {

@@ -1,0 +1,107 @@
+//! A thread of its own, with a connection of its own, for SQLite's busiest write: batches of
+//! decision events. A batch's whole transaction, from `BEGIN IMMEDIATE` to the durable
+//! commit, runs here in one go. Through the pool the same work takes a dozen hand-offs
+//! between async tasks and sqlx's worker thread; while one batch waits to be scheduled
+//! nobody writes, and writes are the bottleneck. Here the next batch starts the moment the
+//! last one is on disk.
+//!
+//! The thread still takes its turn at the pool's writer mutex, so its transactions and
+//! those of every other writer of this process come one after another.
+
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
+
+use rusqlite::{Connection, TransactionBehavior};
+use tokio::sync::{Mutex, oneshot};
+
+use super::sqlite_direct::DirectTx;
+use crate::error::{Result, StoreError};
+
+type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+
+enum Message {
+    Run(Job),
+    /// Close the connection and end the thread, then answer.
+    Stop(oneshot::Sender<()>),
+}
+
+#[derive(Clone)]
+pub(crate) struct Writer {
+    messages: mpsc::Sender<Message>,
+}
+
+impl Writer {
+    /// Opens the writer's connection to the database file (which must exist, in WAL mode)
+    /// and starts its thread. The thread ends on [`Writer::stop`] or when the last clone of
+    /// the writer is dropped.
+    pub(crate) fn start(file: &Path, turn: Arc<Mutex<()>>) -> Result<Writer> {
+        let connection = Connection::open(file)?;
+        // The settings of the pool's connections (db.rs): durable commits, foreign keys.
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        connection.busy_timeout(Duration::from_secs(10))?;
+        let (messages, queue) = mpsc::channel::<Message>();
+        std::thread::Builder::new()
+            .name("aims-sqlite-writer".into())
+            .spawn(move || {
+                let mut connection = connection;
+                for message in queue {
+                    match message {
+                        Message::Run(job) => {
+                            let _turn = turn.blocking_lock();
+                            // A panicking job loses its reply (its caller gets an error)
+                            // and rolls back as it unwinds; the thread goes on.
+                            let _ =
+                                std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut connection)));
+                        }
+                        Message::Stop(done) => {
+                            drop(connection);
+                            let _ = done.send(());
+                            return;
+                        }
+                    }
+                }
+            })
+            .map_err(|e| StoreError::Open(format!("cannot start the SQLite writer: {e}")))?;
+        Ok(Writer { messages })
+    }
+
+    /// Runs `work` in one write transaction and commits it; rolls back when `work` fails.
+    pub(crate) async fn transact<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&DirectTx<'_>) -> Result<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |connection| {
+            let outcome = connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(StoreError::from)
+                .and_then(|tx| {
+                    let value = work(&DirectTx(&tx))?;
+                    tx.commit()?;
+                    Ok(value)
+                });
+            // The caller may have gone (a dropped request); the work is done either way.
+            let _ = reply.send(outcome);
+        });
+        self.messages
+            .send(Message::Run(job))
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// Closes the writer's connection once the work already queued is done.
+    pub(crate) async fn stop(&self) {
+        let (done, closed) = oneshot::channel();
+        if self.messages.send(Message::Stop(done)).is_ok() {
+            let _ = closed.await;
+        }
+    }
+}
+
+fn stopped() -> StoreError {
+    StoreError::Open("the SQLite writer has stopped".into())
+}
