@@ -103,18 +103,20 @@ impl Entry {
     ///
     /// Feeds SHA-256 field by field, so it allocates nothing.
     pub fn compute_hash(&self) -> Hash {
-        let mut hasher = Sha256::new();
-        hasher.update(ENTRY_HASH_TAG);
-        hasher.update(self.seq.to_be_bytes());
-        update_str(&mut hasher, &self.time);
-        update_str(&mut hasher, &self.actor);
-        hasher.update([self.action.code()]);
-        update_str(&mut hasher, &self.entity_type);
-        update_str(&mut hasher, &self.entity_id);
-        update_option(&mut hasher, self.new_state_hash.as_ref());
-        update_option(&mut hasher, self.prev_state_hash.as_ref());
-        hasher.update(self.prev_entry_hash.0);
-        Hash(hasher.finalize().into())
+        self.change().hash(self.seq, &self.prev_entry_hash)
+    }
+
+    /// The content of the entry, borrowed.
+    pub fn change(&self) -> ChangeRef<'_> {
+        ChangeRef {
+            time: &self.time,
+            actor: &self.actor,
+            action: self.action,
+            entity_type: &self.entity_type,
+            entity_id: &self.entity_id,
+            new_state_hash: self.new_state_hash,
+            prev_state_hash: self.prev_state_hash,
+        }
     }
 
     /// The Merkle leaf hash of this entry: `SHA-256(0x00 || entry_hash)`.
@@ -133,20 +135,62 @@ impl Entry {
     /// Checks the rules an entry's content must follow beyond its hash: a valid time,
     /// non-empty actor and entity, and state hashes present exactly as the action says.
     pub fn check_shape(&self) -> Result<(), EntryError> {
-        let seq = self.seq;
+        self.change().check_shape(self.seq)
+    }
+}
+
+/// An entry's content without its place in the chain, borrowed: what is hashed besides
+/// the seq and the previous entry's hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangeRef<'a> {
+    /// RFC 3339 UTC with microseconds.
+    pub time: &'a str,
+    /// Who made the change.
+    pub actor: &'a str,
+    /// What happened.
+    pub action: Action,
+    /// The kind of record.
+    pub entity_type: &'a str,
+    /// The record's id.
+    pub entity_id: &'a str,
+    /// Hash of the new state; `None` for a delete.
+    pub new_state_hash: Option<Hash>,
+    /// Hash of the previous state; `None` for a create.
+    pub prev_state_hash: Option<Hash>,
+}
+
+impl ChangeRef<'_> {
+    /// The entry hash of this content at `seq`, chained to `prev_entry_hash`.
+    pub fn hash(&self, seq: u64, prev_entry_hash: &Hash) -> Hash {
+        let mut hasher = Sha256::new();
+        hasher.update(ENTRY_HASH_TAG);
+        hasher.update(seq.to_be_bytes());
+        update_str(&mut hasher, self.time);
+        update_str(&mut hasher, self.actor);
+        hasher.update([self.action.code()]);
+        update_str(&mut hasher, self.entity_type);
+        update_str(&mut hasher, self.entity_id);
+        update_option(&mut hasher, self.new_state_hash.as_ref());
+        update_option(&mut hasher, self.prev_state_hash.as_ref());
+        hasher.update(prev_entry_hash.0);
+        Hash(hasher.finalize().into())
+    }
+
+    /// Checks the content of an entry at `seq` as [`Entry::check_shape`] does.
+    pub fn check_shape(&self, seq: u64) -> Result<(), EntryError> {
         if seq == 0 {
             return Err(EntryError::SeqZero);
         }
-        if !is_valid_time(&self.time) {
+        if !is_valid_time(self.time) {
             return Err(EntryError::BadTime {
                 seq,
-                time: self.time.clone(),
+                time: self.time.to_owned(),
             });
         }
         for (field, value) in [
-            ("actor", &self.actor),
-            ("entity_type", &self.entity_type),
-            ("entity_id", &self.entity_id),
+            ("actor", self.actor),
+            ("entity_type", self.entity_type),
+            ("entity_id", self.entity_id),
         ] {
             if value.is_empty() {
                 return Err(EntryError::EmptyField { seq, field });
@@ -223,6 +267,17 @@ impl ChainTip {
         entry.check_shape()?;
         entry.entry_hash = entry.compute_hash();
         Ok(entry)
+    }
+
+    /// The tip after an entry of `change` follows this one: what [`ChainTip::append`]
+    /// computes, without building the entry.
+    pub fn next(&self, change: &ChangeRef<'_>) -> Result<ChainTip, EntryError> {
+        let seq = self.seq.checked_add(1).ok_or(EntryError::SeqOverflow)?;
+        change.check_shape(seq)?;
+        Ok(ChainTip {
+            seq,
+            entry_hash: change.hash(seq, &self.entry_hash),
+        })
     }
 }
 
@@ -360,6 +415,41 @@ mod tests {
         assert_eq!(second.prev_entry_hash, first.entry_hash);
         let third = second.tip().append(change(Action::Delete)).unwrap();
         assert_eq!(third.entry_hash, third.compute_hash());
+    }
+
+    /// `next` is `append` without the entry: same seq, same hash, same refusals.
+    #[test]
+    fn next_agrees_with_append() {
+        let first = ChainTip::GENESIS.append(change(Action::Create)).unwrap();
+        let update = change(Action::Update);
+        let appended = first.tip().append(update.clone()).unwrap();
+        let next = first
+            .tip()
+            .next(&ChangeRef {
+                time: &update.time,
+                actor: &update.actor,
+                action: update.action,
+                entity_type: &update.entity_type,
+                entity_id: &update.entity_id,
+                new_state_hash: update.new_state_hash,
+                prev_state_hash: update.prev_state_hash,
+            })
+            .unwrap();
+        assert_eq!(next, appended.tip());
+        let mut bad = appended.clone();
+        bad.time = "yesterday".into();
+        assert_eq!(
+            first.tip().next(&bad.change()),
+            Err(EntryError::BadTime {
+                seq: 2,
+                time: "yesterday".into()
+            })
+        );
+        let full = ChainTip {
+            seq: u64::MAX,
+            entry_hash: Hash::ZERO,
+        };
+        assert_eq!(full.next(&appended.change()), Err(EntryError::SeqOverflow));
     }
 
     /// Pins the entry-hash layout documented in the crate docs: an independent encoding of

@@ -33,6 +33,16 @@ impl Hash {
         encode_hex(&self.0)
     }
 
+    /// The 64 lowercase hex digits, written into `out` instead of a new string.
+    pub fn hex_in<'a>(&self, out: &'a mut [u8; 64]) -> &'a str {
+        for (pair, byte) in out.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(byte >> 4)];
+            pair[1] = DIGITS[usize::from(byte & 0x0f)];
+        }
+        // Every byte written is an ASCII hex digit.
+        std::str::from_utf8(out).unwrap_or_default()
+    }
+
     /// Parses 64 hex digits (either case).
     pub fn from_hex(text: &str) -> Result<Hash, HexError> {
         let mut bytes = [0u8; 32];
@@ -216,6 +226,7 @@ mod tests {
         );
         assert_eq!(Hash::from_hex(&hash.to_hex().to_uppercase()), Ok(hash));
         assert_eq!(hash.to_string(), hash.to_hex());
+        assert_eq!(hash.hex_in(&mut [0; 64]), hash.to_hex());
         let json = serde_json::to_string(&hash).unwrap();
         assert_eq!(json, format!("\"{}\"", hash.to_hex()));
         assert_eq!(serde_json::from_str::<Hash>(&json).unwrap(), hash);

@@ -105,7 +105,9 @@ mod proof;
 mod signing;
 mod verify;
 
-pub use entry::{Action, ChainTip, Change, ENTRY_HASH_TAG, Entry, EntryError, is_valid_time};
+pub use entry::{
+    Action, ChainTip, Change, ChangeRef, ENTRY_HASH_TAG, Entry, EntryError, is_valid_time,
+};
 pub use hash::{Hash, HexError, sha256};
 pub use jcs::{JcsError, canonicalize, state_hash, write_canonical};
 pub use merkle::{CompactTree, ProofError};

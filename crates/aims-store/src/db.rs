@@ -229,10 +229,10 @@ pub(crate) struct NewDecisionRow<'a> {
     pub recorded_at: DateTime<Utc>,
     pub actor: &'a str,
     pub state: &'a str,
-    pub new_state_hash: Option<String>,
-    pub prev_state_hash: Option<String>,
-    pub prev_entry_hash: String,
-    pub entry_hash: String,
+    pub new_state_hash: Option<Hash>,
+    pub prev_state_hash: Option<Hash>,
+    pub prev_entry_hash: Hash,
+    pub entry_hash: Hash,
 }
 
 /// Rows per INSERT statement on PostgreSQL: 13 values each stays well under its limit on
@@ -393,10 +393,10 @@ impl Tx {
                             row.recorded_at.into(),
                             row.actor.into(),
                             row.state.into(),
-                            row.new_state_hash.clone().into(),
-                            row.prev_state_hash.clone().into(),
-                            row.prev_entry_hash.as_str().into(),
-                            row.entry_hash.as_str().into(),
+                            row.new_state_hash.map(|h| h.to_hex()).into(),
+                            row.prev_state_hash.map(|h| h.to_hex()).into(),
+                            row.prev_entry_hash.to_hex().into(),
+                            row.entry_hash.to_hex().into(),
                         ])
                         .map_err(|e| StoreError::Corrupt(format!("decision row: {e}")))?;
                     }

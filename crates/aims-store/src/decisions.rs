@@ -248,7 +248,7 @@ async fn check_system(tx: &mut Tx, organisation_id: Uuid, system_id: Uuid) -> Re
     Ok(())
 }
 
-pub(super) fn new_row<'a>(
+fn new_row<'a>(
     system_id: &'a str,
     organisation_id: &'a str,
     entry: &'a Entry,
@@ -267,10 +267,10 @@ pub(super) fn new_row<'a>(
         recorded_at,
         actor: &entry.actor,
         state: state_text,
-        new_state_hash: entry.new_state_hash.map(|h| h.to_hex()),
-        prev_state_hash: entry.prev_state_hash.map(|h| h.to_hex()),
-        prev_entry_hash: entry.prev_entry_hash.to_hex(),
-        entry_hash: entry.entry_hash.to_hex(),
+        new_state_hash: entry.new_state_hash,
+        prev_state_hash: entry.prev_state_hash,
+        prev_entry_hash: entry.prev_entry_hash,
+        entry_hash: entry.entry_hash,
     })
 }
 

@@ -143,10 +143,15 @@ impl Head {
 
     /// Places `entry` (built from this head's tip) at the end.
     pub(crate) fn advance(&mut self, entry: &Entry) -> Result<()> {
+        self.advance_to(entry.tip())
+    }
+
+    /// Places the entry that `tip` ends with (built from this head's tip) at the end.
+    pub(crate) fn advance_to(&mut self, tip: ChainTip) -> Result<()> {
         self.tree
-            .push(entry.leaf_hash())
+            .push(aims_ledger::merkle::leaf_hash(&tip.entry_hash.0))
             .map_err(|e| StoreError::Corrupt(format!("ledger: {e}")))?;
-        self.tip = entry.tip();
+        self.tip = tip;
         Ok(())
     }
 }

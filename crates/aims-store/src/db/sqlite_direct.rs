@@ -163,8 +163,11 @@ pub(super) fn insert_decisions(connection: &Connection, rows: &[NewDecisionRow])
          recorded_at, actor, state, new_state_hash, prev_state_hash, prev_entry_hash, entry_hash) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?;
-    // A batch shares one recording time; format it once.
+    // A batch shares one recording time; format it once. Hashes are written as hex
+    // into buffers on the stack.
     let mut recorded = (None, String::new());
+    let (mut new_state, mut prev_state) = ([0u8; 64], [0u8; 64]);
+    let (mut prev_entry, mut entry) = ([0u8; 64], [0u8; 64]);
     for row in rows {
         if recorded.0 != Some(row.recorded_at) {
             recorded = (Some(row.recorded_at), sqlx_timestamp(row.recorded_at));
@@ -179,10 +182,10 @@ pub(super) fn insert_decisions(connection: &Connection, rows: &[NewDecisionRow])
             recorded.1,
             row.actor,
             row.state,
-            row.new_state_hash,
-            row.prev_state_hash,
-            row.prev_entry_hash,
-            row.entry_hash,
+            row.new_state_hash.map(|h| h.hex_in(&mut new_state)),
+            row.prev_state_hash.map(|h| h.hex_in(&mut prev_state)),
+            row.prev_entry_hash.hex_in(&mut prev_entry),
+            row.entry_hash.hex_in(&mut entry),
         ])?;
     }
     Ok(())

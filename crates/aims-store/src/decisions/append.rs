@@ -7,12 +7,12 @@ use std::collections::HashSet;
 
 use aims_domain::ValidationErrors;
 use aims_domain::decision::{AppendedBatch, DecisionEvent};
-use aims_ledger::{Action, Change, Entry, Hash};
+use aims_ledger::{Action, ChangeRef, Hash};
 use chrono::{DateTime, Utc};
 use sea_query::{ExprTrait, Query};
 use uuid::Uuid;
 
-use super::{IDS_PER_QUERY, canonical, check_system, col, log_name, new_row};
+use super::{IDS_PER_QUERY, canonical, check_system, col, log_name};
 use crate::db::{DirectTx, NewDecisionRow, Tx, format_timestamp};
 use crate::error::{Result, StoreError};
 use crate::ledger::{self, Head};
@@ -132,45 +132,44 @@ impl Batch {
         Err(errors.into())
     }
 
-    /// Chains an entry per event to `head`, moving it to the last.
-    fn chain(&self, head: &mut Head) -> Result<Vec<Entry>> {
-        let mut entries = Vec::with_capacity(self.events.len());
+    /// Chains an entry per event to `head`, moving it to the last, and returns the rows
+    /// that store them.
+    fn chain<'a>(&'a self, head: &mut Head) -> Result<Vec<NewDecisionRow<'a>>> {
+        let mut rows = Vec::with_capacity(self.events.len());
         for event in &self.events {
-            let entry = head
+            let prev_entry_hash = head.tip.entry_hash;
+            let tip = head
                 .tip
-                .append(Change {
-                    time: self.time.clone(),
-                    actor: self.actor.clone(),
+                .next(&ChangeRef {
+                    time: &self.time,
+                    actor: &self.actor,
                     action: Action::Create,
-                    entity_type: "decision".into(),
-                    entity_id: event.id.clone(),
+                    entity_type: "decision",
+                    entity_id: &event.id,
                     new_state_hash: Some(event.state_hash),
                     prev_state_hash: None,
                 })
                 .map_err(|e| {
                     StoreError::Corrupt(format!("decision log of {}: {e}", self.system))
                 })?;
-            head.advance(&entry)?;
-            entries.push(entry);
+            head.advance_to(tip)?;
+            rows.push(NewDecisionRow {
+                system_id: &self.system,
+                seq: head.stored_seq(&self.log)?,
+                organisation_id: &self.organisation,
+                action: Action::Create.as_str(),
+                event_id: &event.id,
+                occurred_at: event.occurred_at,
+                recorded_at: self.recorded_at,
+                actor: &self.actor,
+                state: &event.state,
+                new_state_hash: Some(event.state_hash),
+                prev_state_hash: None,
+                prev_entry_hash,
+                entry_hash: tip.entry_hash,
+            });
         }
-        Ok(entries)
-    }
-
-    fn rows<'a>(&'a self, entries: &'a [Entry]) -> Result<Vec<NewDecisionRow<'a>>> {
-        entries
-            .iter()
-            .zip(&self.events)
-            .map(|(entry, event)| {
-                new_row(
-                    &self.system,
-                    &self.organisation,
-                    entry,
-                    event.occurred_at,
-                    self.recorded_at,
-                    &event.state,
-                )
-            })
-            .collect()
+        Ok(rows)
     }
 
     fn appended(&self, first_seq: u64, head: &Head) -> AppendedBatch {
@@ -190,8 +189,7 @@ impl Batch {
         self.refuse_known(&self.known_ids(tx).await?)?;
         let mut head = ledger::read_head(tx, &self.log, true).await?;
         let first_seq = head.tip.seq + 1;
-        let entries = self.chain(&mut head)?;
-        tx.insert_decisions(&self.rows(&entries)?).await?;
+        tx.insert_decisions(&self.chain(&mut head)?).await?;
         ledger::write_head(tx, &self.log, &head).await?;
         Ok(self.appended(first_seq, &head))
     }
@@ -207,8 +205,7 @@ impl Batch {
         self.refuse_known(&tx.known_event_ids(&self.system, self.given_ids())?)?;
         let mut head = tx.head(&self.log)?;
         let first_seq = head.tip.seq + 1;
-        let entries = self.chain(&mut head)?;
-        tx.insert_decisions(&self.rows(&entries)?)?;
+        tx.insert_decisions(&self.chain(&mut head)?)?;
         tx.write_head(&self.log, &head)?;
         Ok(self.appended(first_seq, &head))
     }
