@@ -145,8 +145,21 @@ fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
     Ok(())
 }
 
+/// Hex digits (either case, an even number of them) as the bytes they stand for.
+pub fn decode_hex(text: &str) -> Result<Vec<u8>, HexError> {
+    if !text.len().is_multiple_of(2) {
+        return Err(HexError::Length {
+            expected: text.len() + 1,
+            found: text.chars().count(),
+        });
+    }
+    let mut out = vec![0; text.len() / 2];
+    decode_hex_into(text, &mut out)?;
+    Ok(out)
+}
+
 /// Lowercase hex of any byte string.
-pub(crate) fn encode_hex(bytes: &[u8]) -> String {
+pub fn encode_hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
         out.push(char::from(DIGITS[usize::from(byte >> 4)]));
@@ -227,6 +240,10 @@ mod tests {
         assert_eq!(Hash::from_hex(&hash.to_hex().to_uppercase()), Ok(hash));
         assert_eq!(hash.to_string(), hash.to_hex());
         assert_eq!(hash.hex_in(&mut [0; 64]), hash.to_hex());
+        assert_eq!(decode_hex("00fFa1"), Ok(vec![0, 255, 161]));
+        assert_eq!(encode_hex(&[0, 255, 161]), "00ffa1");
+        assert!(decode_hex("abc").is_err());
+        assert!(decode_hex("zz").is_err());
         let json = serde_json::to_string(&hash).unwrap();
         assert_eq!(json, format!("\"{}\"", hash.to_hex()));
         assert_eq!(serde_json::from_str::<Hash>(&json).unwrap(), hash);

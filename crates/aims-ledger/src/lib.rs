@@ -108,7 +108,7 @@ mod verify;
 pub use entry::{
     Action, ChainTip, Change, ChangeRef, ENTRY_HASH_TAG, Entry, EntryError, is_valid_time,
 };
-pub use hash::{Hash, HexError, sha256};
+pub use hash::{Hash, HexError, decode_hex, encode_hex, sha256};
 pub use jcs::{JcsError, canonicalize, state_hash, write_canonical};
 pub use merkle::{CompactTree, ProofError};
 pub use proof::{ConsistencyProof, InclusionProof};

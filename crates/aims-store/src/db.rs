@@ -199,7 +199,8 @@ impl Pool {
 
 /// One entry of a decision log as stored, with its time already in the ledger's form.
 /// A hash column that holds no hash reads as `None`, so that verification reports the
-/// entry as edited rather than the database as unreadable.
+/// entry as edited rather than the database as unreadable. The previous entry's hash is
+/// not stored: it is the entry hash of the row before.
 pub(crate) struct DecisionRow {
     pub seq: i64,
     pub time: String,
@@ -208,14 +209,13 @@ pub(crate) struct DecisionRow {
     pub event_id: String,
     pub new_state_hash: Option<Hash>,
     pub prev_state_hash: Option<Hash>,
-    pub prev_entry_hash: Option<Hash>,
     pub entry_hash: Option<Hash>,
     pub state: String,
 }
 
-/// A stored hash column's value, if it holds a hash.
-pub(crate) fn stored_hash(text: Option<&str>) -> Option<Hash> {
-    text.and_then(|t| Hash::from_hex(t).ok())
+/// A stored hash column's value, if it holds a hash (32 bytes).
+pub(crate) fn stored_hash(bytes: Option<&[u8]>) -> Option<Hash> {
+    bytes.and_then(|b| <[u8; 32]>::try_from(b).ok()).map(Hash)
 }
 
 /// One entry of a decision log to store.
@@ -231,11 +231,10 @@ pub(crate) struct NewDecisionRow<'a> {
     pub state: &'a str,
     pub new_state_hash: Option<Hash>,
     pub prev_state_hash: Option<Hash>,
-    pub prev_entry_hash: Hash,
     pub entry_hash: Hash,
 }
 
-/// Rows per INSERT statement on PostgreSQL: 13 values each stays well under its limit on
+/// Rows per INSERT statement on PostgreSQL: 12 values each stays well under its limit on
 /// bound parameters, and few statements per batch keep the per-statement cost low.
 const DECISIONS_PER_INSERT: usize = 500;
 
@@ -379,7 +378,6 @@ impl Tx {
                         "state",
                         "new_state_hash",
                         "prev_state_hash",
-                        "prev_entry_hash",
                         "entry_hash",
                     ]);
                     for row in chunk {
@@ -393,10 +391,9 @@ impl Tx {
                             row.recorded_at.into(),
                             row.actor.into(),
                             row.state.into(),
-                            row.new_state_hash.map(|h| h.to_hex()).into(),
-                            row.prev_state_hash.map(|h| h.to_hex()).into(),
-                            row.prev_entry_hash.to_hex().into(),
-                            row.entry_hash.to_hex().into(),
+                            row.new_state_hash.map(|h| h.0.to_vec()).into(),
+                            row.prev_state_hash.map(|h| h.0.to_vec()).into(),
+                            row.entry_hash.0.to_vec().into(),
                         ])
                         .map_err(|e| StoreError::Corrupt(format!("decision row: {e}")))?;
                     }
@@ -458,17 +455,16 @@ where
     F: FnMut(&mut S, &DecisionRow) -> Result<bool> + Send + 'static,
 {
     const PAGE: i64 = 20_000;
-    const SELECT: &str = "SELECT seq, recorded_at, actor, action, event_id, new_state_hash, prev_state_hash, prev_entry_hash, entry_hash, state FROM decisions WHERE system_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+    const SELECT: &str = "SELECT seq, recorded_at, actor, action, event_id, new_state_hash, prev_state_hash, entry_hash, state FROM decisions WHERE system_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
     type Stored = (
         i64,
         DateTime<Utc>,
         String,
         String,
         String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
+        Option<Vec<u8>>,
+        Option<Vec<u8>>,
+        Option<Vec<u8>>,
         String,
     );
     type Task<S, F> = tokio::task::JoinHandle<(S, F, Result<bool>)>;
@@ -512,9 +508,8 @@ where
                     event_id: stored.4,
                     new_state_hash: stored_hash(stored.5.as_deref()),
                     prev_state_hash: stored_hash(stored.6.as_deref()),
-                    prev_entry_hash: stored_hash(stored.7.as_deref()),
-                    entry_hash: stored_hash(stored.8.as_deref()),
-                    state: stored.9,
+                    entry_hash: stored_hash(stored.7.as_deref()),
+                    state: stored.8,
                 };
                 match consume(&mut state, &row) {
                     Ok(true) => {}
@@ -535,6 +530,7 @@ where
     for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
     for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
     for<'r> NaiveDate: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
 {
     let mut map = Map::with_capacity(columns.len());
     for (i, column) in columns.iter().enumerate() {
@@ -566,6 +562,10 @@ where
                 })?),
                 None => None,
             },
+            ColType::Hash => row
+                .try_get::<Option<Vec<u8>>, _>(i)
+                .map_err(corrupt)?
+                .map(|bytes| Value::String(aims_ledger::encode_hex(&bytes))),
         };
         map.insert(column.name.to_owned(), value.unwrap_or(Value::Null));
     }
@@ -589,6 +589,7 @@ pub(crate) fn to_sql_value(column: &Column, value: &Value) -> Result<SqlValue, S
             ColType::Bool => SqlValue::Bool(None),
             ColType::Timestamp => SqlValue::ChronoDateTimeUtc(None),
             ColType::Date => SqlValue::ChronoDate(None),
+            ColType::Hash => SqlValue::Bytes(None),
         });
     }
     let expected = |what: &str| format!("{} must be {what}, got {value}", column.name);
@@ -623,6 +624,12 @@ pub(crate) fn to_sql_value(column: &Column, value: &Value) -> Result<SqlValue, S
                     .map_err(|_| expected("a date YYYY-MM-DD"))?,
             ))
         }
+        ColType::Hash => SqlValue::Bytes(Some(
+            value
+                .as_str()
+                .and_then(|text| aims_ledger::decode_hex(text).ok())
+                .ok_or_else(|| expected("a hash in hex digits"))?,
+        )),
     })
 }
 

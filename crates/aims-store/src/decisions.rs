@@ -269,7 +269,6 @@ fn new_row<'a>(
         state: state_text,
         new_state_hash: entry.new_state_hash,
         prev_state_hash: entry.prev_state_hash,
-        prev_entry_hash: entry.prev_entry_hash,
         entry_hash: entry.entry_hash,
     })
 }
@@ -318,15 +317,22 @@ pub(crate) async fn replay<S: Send + 'static>(
     state: S,
     visit: fn(&mut S, Entry, &str) -> Result<bool>,
 ) -> Result<S> {
-    tx.scan_decisions(system_id, state, move |state, row| {
-        visit(state, entry_from_row(row)?, &row.state)
-    })
-    .await
+    // Each entry chains to the entry hash of the row read before it.
+    let start = (state, Hash::ZERO);
+    let (state, _) = tx
+        .scan_decisions(system_id, start, move |(state, prev), row| {
+            let entry = entry_from_row(row, *prev)?;
+            *prev = entry.entry_hash;
+            visit(state, entry, &row.state)
+        })
+        .await?;
+    Ok(state)
 }
 
-/// A stored decision row as a ledger entry. Chain hashes that are not hashes read as zero
-/// hashes, so that verification reports the entry as edited.
-fn entry_from_row(row: &DecisionRow) -> Result<Entry> {
+/// A stored decision row as a ledger entry, chained to `prev_entry_hash`. An entry hash
+/// that is not a hash reads as the zero hash, so that verification reports the entry as
+/// edited.
+fn entry_from_row(row: &DecisionRow, prev_entry_hash: Hash) -> Result<Entry> {
     let seq = u64::try_from(row.seq)
         .map_err(|_| StoreError::Corrupt(format!("decision entry {}: bad seq", row.seq)))?;
     let action = match row.action.as_str() {
@@ -348,7 +354,7 @@ fn entry_from_row(row: &DecisionRow) -> Result<Entry> {
         entity_id: row.event_id.clone(),
         new_state_hash: row.new_state_hash,
         prev_state_hash: row.prev_state_hash,
-        prev_entry_hash: row.prev_entry_hash.unwrap_or(Hash::ZERO),
+        prev_entry_hash,
         entry_hash: row.entry_hash.unwrap_or(Hash::ZERO),
     })
 }

@@ -11,7 +11,8 @@ use crate::schema::{ColType, Column};
 pub struct ColumnInfo {
     pub table: String,
     pub column: String,
-    /// `text`, `integer`, `boolean`, `timestamp` or `date`; anything else as the engine names it.
+    /// `text`, `integer`, `boolean`, `timestamp`, `date` or `bytes`; anything else as the
+    /// engine names it.
     pub ty: String,
     pub nullable: bool,
 }
@@ -68,6 +69,7 @@ fn normalise(ty: &str) -> String {
         "boolean" => "boolean",
         "timestamp" | "timestamp with time zone" | "timestamptz" => "timestamp",
         "date" => "date",
+        "blob" | "bytea" => "bytes",
         other => other,
     }
     .to_owned()

@@ -66,7 +66,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_evaluations.sql"),
         postgres: include_str!("../migrations/postgres/0008_evaluations.sql"),
     },
+    Migration {
+        version: 9,
+        name: "decision_hashes",
+        sqlite: include_str!("../migrations/sqlite/0009_decision_hashes.sql"),
+        postgres: include_str!("../migrations/postgres/0009_decision_hashes.sql"),
+    },
 ];
+
+/// The migration after which decision rows hold their hashes as bytes and no longer store
+/// the previous entry's hash.
+pub(crate) const DECISION_HASHES_VERSION: i64 = 9;
 
 /// The migration after which the change log is a hash chain: applying it chains the
 /// entries already there.
@@ -123,7 +133,7 @@ pub(crate) async fn run(pool: &Pool) -> Result<()> {
             Engine::Sqlite => migration.sqlite,
             Engine::Postgres => migration.postgres,
         };
-        let checksum = hex(&Sha256::digest(sql.as_bytes()));
+        let checksum = aims_ledger::encode_hex(&Sha256::digest(sql.as_bytes()));
         let recorded = applied
             .iter()
             .find(|r| r["version"].as_i64() == Some(migration.version));
@@ -166,8 +176,4 @@ pub(crate) async fn run(pool: &Pool) -> Result<()> {
         }
     }
     tx.commit().await
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -17,6 +17,8 @@ pub enum ColType {
     Date,
     /// JSON kept as text, so that both engines store it the same way.
     Json,
+    /// A hash kept as its bytes (BLOB, BYTEA); hex digits in JSON.
+    Hash,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -365,10 +367,9 @@ pub fn tables() -> &'static [TableDef] {
                     col("recorded_at", Timestamp),
                     col("actor", Text),
                     col("state", Json),
-                    col("new_state_hash", Text),
-                    opt("prev_state_hash", Text),
-                    col("prev_entry_hash", Text),
-                    col("entry_hash", Text),
+                    col("new_state_hash", Hash),
+                    opt("prev_state_hash", Hash),
+                    col("entry_hash", Hash),
                 ],
                 order_by: &["system_id", "seq"],
             },

@@ -153,6 +153,12 @@ impl Store {
             if header.version == EXPORT_VERSION_BEFORE_LEDGER && table == "changes" {
                 row.remove("state_sha256");
             }
+            if header.schema_version < crate::migrate::DECISION_HASHES_VERSION
+                && table == "decisions"
+            {
+                // Kept before as a column of its own; it is the entry hash of the row before.
+                row.remove("prev_entry_hash");
+            }
             let def = exported_tables()
                 .find(|t| t.name == table)
                 .ok_or_else(|| at(format!("unknown table `{table}`")))?;

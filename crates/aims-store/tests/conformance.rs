@@ -50,6 +50,7 @@ async fn schemas_match_across_engines_and_descriptors() {
                 aims_store::schema::ColType::Bool => "boolean",
                 aims_store::schema::ColType::Timestamp => "timestamp",
                 aims_store::schema::ColType::Date => "date",
+                aims_store::schema::ColType::Hash => "bytes",
             };
             described.push((
                 table.name.to_string(),
@@ -89,7 +90,7 @@ async fn migrations_run_once_and_reopen_cleanly() {
         .await
         .expect("second open of an up-to-date database");
     assert!(again.is_empty().await.unwrap());
-    assert_eq!(aims_store::latest_version(), 8);
+    assert_eq!(aims_store::latest_version(), 9);
 }
 
 #[tokio::test]

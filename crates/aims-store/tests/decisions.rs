@@ -309,6 +309,109 @@ async fn tampering_with_a_decision_log_is_named() {
     }
 }
 
+/// Turns the decision table of a store back into its form before schema version 9: hashes
+/// as hex text and each row's previous entry hash stored beside it.
+const BACK_TO_HEX_SQLITE: &str = "
+CREATE TABLE decisions_v8 (
+    system_id TEXT NOT NULL REFERENCES ai_systems(id), seq BIGINT NOT NULL,
+    organisation_id TEXT NOT NULL REFERENCES organisations(id), action TEXT NOT NULL,
+    event_id TEXT NOT NULL, occurred_at TIMESTAMP NOT NULL, recorded_at TIMESTAMP NOT NULL,
+    actor TEXT NOT NULL, state TEXT NOT NULL, new_state_hash TEXT NOT NULL,
+    prev_state_hash TEXT, prev_entry_hash TEXT NOT NULL, entry_hash TEXT NOT NULL,
+    PRIMARY KEY (system_id, seq)) WITHOUT ROWID;
+INSERT INTO decisions_v8 SELECT system_id, seq, organisation_id, action, event_id, occurred_at,
+    recorded_at, actor, state, lower(hex(new_state_hash)), nullif(lower(hex(prev_state_hash)), ''),
+    coalesce(lower(hex(lag(entry_hash) OVER (PARTITION BY system_id ORDER BY seq))), printf('%064d', 0)),
+    lower(hex(entry_hash)) FROM decisions;
+DROP TABLE decisions;
+ALTER TABLE decisions_v8 RENAME TO decisions;
+CREATE INDEX decisions_event ON decisions (system_id, event_id);
+CREATE INDEX decisions_time ON decisions (system_id, occurred_at);
+DELETE FROM schema_migrations WHERE version = 9;";
+
+const BACK_TO_HEX_POSTGRES: &str = "
+ALTER TABLE decisions ADD COLUMN prev_entry_hash TEXT;
+UPDATE decisions d SET prev_entry_hash = coalesce((SELECT encode(p.entry_hash, 'hex') FROM decisions p
+    WHERE p.system_id = d.system_id AND p.seq = d.seq - 1), repeat('0', 64));
+ALTER TABLE decisions ALTER COLUMN prev_entry_hash SET NOT NULL,
+    ALTER COLUMN new_state_hash TYPE TEXT USING encode(new_state_hash, 'hex'),
+    ALTER COLUMN prev_state_hash TYPE TEXT USING encode(prev_state_hash, 'hex'),
+    ALTER COLUMN entry_hash TYPE TEXT USING encode(entry_hash, 'hex');
+DELETE FROM schema_migrations WHERE version = 9;";
+
+/// A log written while hashes were stored as hex is carried over by the migration whole:
+/// it verifies to the same root and goes on. A hash edited into something that is not hex
+/// survives the migration as bytes, and verification names its entry.
+#[tokio::test]
+async fn logs_stored_as_hex_are_carried_over_by_the_migration() {
+    let engines = engines::open_all().await;
+    for engine in engines.names() {
+        let edits = [
+            None,
+            Some("UPDATE decisions SET entry_hash = 'edited' WHERE seq = 2"),
+        ];
+        for (case, edit) in edits.into_iter().enumerate() {
+            let (store, url) = engines
+                .fresh_with_url(engine, &format!("decisions_hex_{case}"))
+                .await;
+            let (org, sys) = system(&store).await;
+            let batch = events(json!([
+                {"id": "e1", "time": "2026-03-01T10:00:00Z", "decision": "a", "score": 0.5},
+                {"id": "e2", "time": "2026-03-01T10:00:01Z", "decision": "b"},
+                {"id": "e3", "time": "2026-03-01T10:00:02Z", "decision": "c"},
+            ]));
+            let appended = store
+                .append_decisions(&actor(), org, sys, &batch)
+                .await
+                .unwrap();
+            store
+                .set_ground_truth(&actor(), org, sys, "e1", json!("a"))
+                .await
+                .unwrap();
+            let before = store.verify_ledger(Vec::new()).await.unwrap();
+            assert!(before.ok, "{engine}: {:?}", before.failure);
+            store.close().await;
+            let back = if engine == "sqlite" {
+                BACK_TO_HEX_SQLITE
+            } else {
+                BACK_TO_HEX_POSTGRES
+            };
+            tamper(&url, back).await;
+            if let Some(sql) = edit {
+                tamper(&url, sql).await;
+            }
+
+            let store = Store::open(&url).await.expect("the migration runs");
+            let report = store.verify_ledger(Vec::new()).await.unwrap();
+            match edit {
+                None => {
+                    assert!(report.ok, "{engine}: {:?}", report.failure);
+                    assert_eq!(report.decision_entries, 4, "{engine}");
+                    assert_eq!(report.root_hash, before.root_hash, "{engine}");
+                    let more = events(
+                        json!([{"id": "e4", "time": "2026-03-02T10:00:00Z", "decision": "d"}]),
+                    );
+                    let next = store
+                        .append_decisions(&actor(), org, sys, &more)
+                        .await
+                        .unwrap();
+                    assert_eq!(next.first_seq, appended.last_seq + 2, "{engine}");
+                    assert!(store.verify_ledger(Vec::new()).await.unwrap().ok);
+                }
+                Some(_) => {
+                    let failure = report.failure.expect("the edit is found");
+                    assert_eq!(
+                        (failure.problem, failure.seq),
+                        (Problem::EntryEdited, Some(2)),
+                        "{engine}: {}",
+                        failure.message
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_move_carries_decision_logs_and_their_chains() {
     let engines = engines::open_all().await;
@@ -338,6 +441,28 @@ async fn a_move_carries_decision_logs_and_their_chains() {
             .unwrap();
         assert_eq!(appended.first_seq, 3);
         assert!(target.verify_ledger(Vec::new()).await.unwrap().ok);
+
+        // An export written before schema version 9 carries each decision row's previous
+        // entry hash; the import takes it without that column.
+        let older: Vec<String> = String::from_utf8(file)
+            .unwrap()
+            .lines()
+            .enumerate()
+            .map(|(number, line)| {
+                let mut value: Value = serde_json::from_str(line).unwrap();
+                if number == 0 {
+                    value["schema_version"] = json!(8);
+                } else if value["table"] == "decisions" {
+                    value["row"]["prev_entry_hash"] = json!("00".repeat(32));
+                }
+                value.to_string()
+            })
+            .collect();
+        let third = engines.fresh(engine, "decisions_older").await;
+        third.import_all(older.join("\n").as_bytes()).await.unwrap();
+        let report = third.verify_ledger(Vec::new()).await.unwrap();
+        assert!(report.ok, "{engine}: {:?}", report.failure);
+        assert_eq!(report.decision_entries, 2);
     }
 }
 

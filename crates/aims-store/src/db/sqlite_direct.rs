@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 use std::sync::mpsc;
 
+use aims_ledger::Hash;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
@@ -41,7 +42,6 @@ impl Chunk {
                 event_id: String::new(),
                 new_state_hash: None,
                 prev_state_hash: None,
-                prev_entry_hash: None,
                 entry_hash: None,
                 state: String::new(),
             });
@@ -160,14 +160,11 @@ impl DirectTx<'_> {
 pub(super) fn insert_decisions(connection: &Connection, rows: &[NewDecisionRow]) -> Result<()> {
     let mut insert = connection.prepare(
         "INSERT INTO decisions (system_id, seq, organisation_id, action, event_id, occurred_at, \
-         recorded_at, actor, state, new_state_hash, prev_state_hash, prev_entry_hash, entry_hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         recorded_at, actor, state, new_state_hash, prev_state_hash, entry_hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
-    // A batch shares one recording time; format it once. Hashes are written as hex
-    // into buffers on the stack.
+    // A batch shares one recording time; format it once.
     let mut recorded = (None, String::new());
-    let (mut new_state, mut prev_state) = ([0u8; 64], [0u8; 64]);
-    let (mut prev_entry, mut entry) = ([0u8; 64], [0u8; 64]);
     for row in rows {
         if recorded.0 != Some(row.recorded_at) {
             recorded = (Some(row.recorded_at), sqlx_timestamp(row.recorded_at));
@@ -182,10 +179,9 @@ pub(super) fn insert_decisions(connection: &Connection, rows: &[NewDecisionRow])
             recorded.1,
             row.actor,
             row.state,
-            row.new_state_hash.map(|h| h.hex_in(&mut new_state)),
-            row.prev_state_hash.map(|h| h.hex_in(&mut prev_state)),
-            row.prev_entry_hash.hex_in(&mut prev_entry),
-            row.entry_hash.hex_in(&mut entry),
+            row.new_state_hash.as_ref().map(Hash::as_bytes),
+            row.prev_state_hash.as_ref().map(Hash::as_bytes),
+            row.entry_hash.as_bytes(),
         ])?;
     }
     Ok(())
@@ -246,7 +242,7 @@ fn read_rows(
 ) -> Result<()> {
     let mut select = connection.prepare(
         "SELECT seq, recorded_at, actor, action, event_id, new_state_hash, prev_state_hash, \
-         prev_entry_hash, entry_hash, state FROM decisions WHERE system_id = ?1 ORDER BY seq",
+         entry_hash, state FROM decisions WHERE system_id = ?1 ORDER BY seq",
     )?;
     let mut rows = select.query([system_id])?;
     let fresh = || Chunk {
@@ -266,9 +262,8 @@ fn read_rows(
         set_text(row.get_ref(4)?, &mut slot.event_id);
         slot.new_state_hash = hash(row.get_ref(5)?);
         slot.prev_state_hash = hash(row.get_ref(6)?);
-        slot.prev_entry_hash = hash(row.get_ref(7)?);
-        slot.entry_hash = hash(row.get_ref(8)?);
-        set_text(row.get_ref(9)?, &mut slot.state);
+        slot.entry_hash = hash(row.get_ref(7)?);
+        set_text(row.get_ref(8)?, &mut slot.state);
         if chunk.len == CHUNK {
             let mut next = take_back.try_recv().unwrap_or_else(|_| fresh());
             next.len = 0;
@@ -303,7 +298,7 @@ fn set_text(value: ValueRef<'_>, out: &mut String) {
 /// A stored hash column, decoded where it is read.
 fn hash(value: ValueRef<'_>) -> Option<aims_ledger::Hash> {
     match value {
-        ValueRef::Text(t) | ValueRef::Blob(t) => stored_hash(std::str::from_utf8(t).ok()),
+        ValueRef::Blob(bytes) => stored_hash(Some(bytes)),
         _ => None,
     }
 }

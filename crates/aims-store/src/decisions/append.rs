@@ -137,7 +137,6 @@ impl Batch {
     fn chain<'a>(&'a self, head: &mut Head) -> Result<Vec<NewDecisionRow<'a>>> {
         let mut rows = Vec::with_capacity(self.events.len());
         for event in &self.events {
-            let prev_entry_hash = head.tip.entry_hash;
             let tip = head
                 .tip
                 .next(&ChangeRef {
@@ -165,7 +164,6 @@ impl Batch {
                 state: &event.state,
                 new_state_hash: Some(event.state_hash),
                 prev_state_hash: None,
-                prev_entry_hash,
                 entry_hash: tip.entry_hash,
             });
         }
