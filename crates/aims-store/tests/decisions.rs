@@ -224,6 +224,35 @@ async fn concurrent_batches_take_turns_and_the_log_stays_whole() {
     }
 }
 
+/// A closed store refuses further batches with an error rather than waiting for a writer
+/// that has gone; what it stored before stays.
+#[tokio::test]
+async fn a_closed_store_refuses_batches() {
+    let engines = engines::open_all().await;
+    for engine in engines.names() {
+        let (store, url) = engines.fresh_with_url(engine, "decisions_closed").await;
+        let (org, sys) = system(&store).await;
+        let first = events(json!([{"id": "e1", "time": "2026-03-01T10:00:00Z", "decision": 1}]));
+        store
+            .append_decisions(&actor(), org, sys, &first)
+            .await
+            .unwrap();
+        store.close().await;
+        let late = events(json!([{"id": "e2", "time": "2026-03-01T10:00:01Z", "decision": 2}]));
+        let refused = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            store.append_decisions(&actor(), org, sys, &late),
+        )
+        .await
+        .expect("an answer, not a wait");
+        assert!(refused.is_err(), "{engine}: {refused:?}");
+        let reopened = Store::open(&url).await.unwrap();
+        let report = reopened.verify_ledger(Vec::new()).await.unwrap();
+        assert!(report.ok, "{engine}: {:?}", report.failure);
+        assert_eq!(report.decision_entries, 1, "{engine}");
+    }
+}
+
 /// Verification reads long logs in chunks whose buffers are reused: a log of several
 /// chunks verifies whole, and an entry edited deep inside it, to text shorter than what
 /// the buffers held before, is named by its seq.
