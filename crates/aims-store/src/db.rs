@@ -444,6 +444,12 @@ impl Tx {
 
 /// [`Tx::scan_decisions`] on PostgreSQL: pages of rows, each handed to a blocking thread
 /// while the next is read.
+///
+/// A page is a range of seqs, not "the next N after": right after a bulk ingest, before
+/// the table's statistics catch up, PostgreSQL plans `seq > $2 ORDER BY seq LIMIT N` as a
+/// scan of every later row and a sort on disk, so reading a log took time growing with the
+/// square of its length. A bounded range costs at most a page whatever the plan. A range
+/// with no rows (entries deleted) jumps to the next seq there is.
 async fn scan_decisions_postgres<S, F>(
     tx: &mut Transaction<'static, Postgres>,
     system_id: &str,
@@ -455,7 +461,8 @@ where
     F: FnMut(&mut S, &DecisionRow) -> Result<bool> + Send + 'static,
 {
     const PAGE: i64 = 20_000;
-    const SELECT: &str = "SELECT seq, recorded_at, actor, action, event_id, new_state_hash, prev_state_hash, entry_hash, state FROM decisions WHERE system_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+    const SELECT: &str = "SELECT seq, recorded_at, actor, action, event_id, new_state_hash, prev_state_hash, entry_hash, state FROM decisions WHERE system_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq";
+    const NEXT: &str = "SELECT min(seq) FROM decisions WHERE system_id = $1 AND seq > $2";
     type Stored = (
         i64,
         DateTime<Utc>,
@@ -467,6 +474,18 @@ where
         Option<Vec<u8>>,
         String,
     );
+    async fn range(
+        tx: &mut Transaction<'static, Postgres>,
+        system_id: &str,
+        after: i64,
+    ) -> Result<Vec<Stored>> {
+        Ok(sqlx::query_as(SELECT)
+            .bind(system_id)
+            .bind(after)
+            .bind(after.saturating_add(PAGE))
+            .fetch_all(&mut **tx)
+            .await?)
+    }
     type Task<S, F> = tokio::task::JoinHandle<(S, F, Result<bool>)>;
     async fn join<S, F>(task: Task<S, F>) -> Result<(S, F, bool)> {
         let (state, consume, go_on) = task
@@ -478,12 +497,18 @@ where
     let mut running: Option<Task<S, F>> = None;
     let mut after = 0i64;
     loop {
-        let page: Vec<Stored> = sqlx::query_as(SELECT)
-            .bind(system_id)
-            .bind(after)
-            .bind(PAGE)
-            .fetch_all(&mut **tx)
-            .await?;
+        let mut page = range(tx, system_id, after).await?;
+        if page.is_empty() {
+            let next: Option<i64> = sqlx::query_scalar(NEXT)
+                .bind(system_id)
+                .bind(after)
+                .fetch_one(&mut **tx)
+                .await?;
+            if let Some(next) = next {
+                after = next - 1;
+                page = range(tx, system_id, after).await?;
+            }
+        }
         if let Some(task) = running.take() {
             let (state, consume, go_on) = join(task).await?;
             if !go_on {
@@ -494,10 +519,10 @@ where
         let Some((mut state, mut consume)) = idle.take() else {
             return Err(StoreError::Corrupt("verification lost its state".into()));
         };
-        let Some(last) = page.last() else {
+        if page.is_empty() {
             return Ok(state);
-        };
-        after = last.0;
+        }
+        after = after.saturating_add(PAGE);
         running = Some(tokio::task::spawn_blocking(move || {
             for stored in page {
                 let row = DecisionRow {

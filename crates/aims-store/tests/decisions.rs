@@ -291,6 +291,42 @@ async fn long_logs_verify_across_chunks_and_name_a_deep_edit() {
     }
 }
 
+/// A log whose first 20,000 entries were deleted is read on from the first entry left
+/// (PostgreSQL reads logs in ranges of 20,000 seqs; an empty range is not the end), and
+/// the deletion is named.
+#[tokio::test]
+async fn a_log_missing_its_first_pages_is_named_not_taken_as_empty() {
+    const EVENTS: u64 = 20_500;
+    let engines = engines::open_all().await;
+    for engine in engines.names() {
+        let (store, url) = engines.fresh_with_url(engine, "decisions_gap").await;
+        let (org, sys) = system(&store).await;
+        for batch in 0..EVENTS.div_ceil(1_000) {
+            let body: Vec<Value> = (0..1_000.min(EVENTS - batch * 1_000))
+                .map(|i| json!({"id": format!("b{batch}-e{i}"), "time": "2026-03-01T10:00:00Z", "decision": i}))
+                .collect();
+            store
+                .append_decisions(&actor(), org, sys, &events(Value::from(body)))
+                .await
+                .unwrap();
+        }
+        tamper(&url, "DELETE FROM decisions WHERE seq <= 20000").await;
+        let report = store.verify_ledger(Vec::new()).await.unwrap();
+        let failure = report.failure.expect("the deletion is found");
+        assert_eq!(
+            failure.problem,
+            Problem::EntryDeleted,
+            "{engine}: {}",
+            failure.message
+        );
+        assert!(
+            failure.message.contains("1..=20000"),
+            "{engine}: {}",
+            failure.message
+        );
+    }
+}
+
 #[tokio::test]
 async fn tampering_with_a_decision_log_is_named() {
     let engines = engines::open_all().await;
