@@ -146,7 +146,7 @@ impl Store {
 
         let mut after = 0i64;
         'pages: loop {
-            let page = ledger::entries_after(&mut tx, after, PAGE).await?;
+            let page = ledger::entries_after(&mut tx, after, PAGE as i64).await?;
             let Some(last_row) = page.last() else { break };
             after = last_row["seq"].as_i64().unwrap_or(after);
             for row in page {

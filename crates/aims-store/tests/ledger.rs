@@ -153,6 +153,21 @@ async fn a_deleted_entry_is_named_even_when_later_entries_are_renumbered() {
     }
 }
 
+/// Entries moved far past the rest (seqs 4-6 become 50,004-50,006) are still read, past
+/// the empty stretch between: the log is not taken to end at entry 3.
+#[tokio::test]
+async fn entries_far_past_a_gap_are_still_read() {
+    for report in case("entries_far_past_a_gap", |_| {
+        "UPDATE changes SET seq = seq + 50000 WHERE seq > 3".into()
+    })
+    .await
+    {
+        failed(&report, Problem::EntryDeleted, Some(4));
+        let message = &report.failure.unwrap().message;
+        assert!(message.contains("4..=50003"), "{message}");
+    }
+}
+
 #[tokio::test]
 async fn the_last_entries_deleted_are_named() {
     for report in case("tail_deleted", |_| {
