@@ -4,7 +4,7 @@ mod common;
 
 use aims_domain::Role;
 use aims_server::ServerConfig;
-use common::{PASSWORD, TestServer, call, decode, new_system, servers};
+use common::{PASSWORD, TestServer, call, decode, get_text, new_system, servers};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -935,14 +935,8 @@ async fn history_shows_who_changed_which_field_and_outlives_the_record() {
         );
 
         // The page shows the same, with field labels.
-        let page = s
-            .request(Method::GET, &format!("/systems/{id}/history"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(page.status(), 200);
-        let html = page.text().await.unwrap();
+        let (status, html) = get_text(s, &format!("/systems/{id}/history"), &token).await;
+        assert_eq!(status, 200);
         assert!(
             html.contains("Criticality") && html.contains("Security") && html.contains("Changed"),
             "{html}"
@@ -1073,14 +1067,8 @@ async fn the_ledger_lists_entries_and_signs_its_tree_head() {
         assert_eq!(fields, ["from", "limit"], "{error}");
 
         // The auditor view and its checkpoint download.
-        let page = s
-            .request(Method::GET, &format!("/ledger?record_id={id}"))
-            .bearer_auth(&auditor)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(page.status(), 200);
-        let html = page.text().await.unwrap();
+        let (status, html) = get_text(s, &format!("/ledger?record_id={id}"), &auditor).await;
+        assert_eq!(status, 200);
         assert!(
             html.contains("Audit trail")
                 && html.contains(head["public_key"].as_str().unwrap())
@@ -1138,14 +1126,8 @@ async fn a_large_decision_export_arrives_whole() {
             let (status, body) = call(s, Method::POST, &base, t, Some(Value::Array(events))).await;
             assert_eq!(status, 201, "{body}");
         }
-        let response = s
-            .request(Method::GET, &format!("{base}/export"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        let text = response.text().await.unwrap();
+        let (status, text) = get_text(s, &format!("{base}/export"), &token).await;
+        assert_eq!(status, 200);
         assert!(text.len() > 1_000_000, "{} bytes", text.len());
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 8_001);
@@ -1333,20 +1315,11 @@ async fn decision_batches_are_all_or_nothing_and_come_back_as_pages_csv_and_parq
         );
 
         // The system's page counts its events and links the download.
-        let page = s
-            .request(
-                Method::GET,
-                // Its log's path without the API prefix and `/decisions`.
-                base.trim_start_matches("/api/v1")
-                    .trim_end_matches("/decisions"),
-            )
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        // Its log's path without the API prefix and `/decisions`.
+        let system_page = base
+            .trim_start_matches("/api/v1")
+            .trim_end_matches("/decisions");
+        let (_, page) = get_text(s, system_page, &token).await;
         assert!(
             page.contains("3 decision events") && page.contains("/decisions/export"),
             "{page}"

@@ -4,7 +4,7 @@ mod common;
 
 use aims_domain::Role;
 use aims_server::ServerConfig;
-use common::{call, new_system, servers};
+use common::{call, get_text, new_system, servers};
 use reqwest::Method;
 use serde_json::json;
 
@@ -85,14 +85,9 @@ async fn fairness_charts_per_attribute_and_intersectional_groups_when_few() {
             let path = format!("/api/v1/systems/{sys}/evaluations");
             let (status, kept) = call(s, Method::POST, &path, Some(&token), Some(body)).await;
             assert_eq!(status, 201, "{kept}");
-            s.request(Method::GET, &format!("/systems/{sys}/evaluations"))
-                .bearer_auth(&token)
-                .send()
+            get_text(s, &format!("/systems/{sys}/evaluations"), &token)
                 .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
+                .1
         }
     };
     let html = page(json!({

@@ -5,7 +5,7 @@ mod common;
 
 use aims_domain::Role;
 use aims_server::ServerConfig;
-use common::{TestServer, call, new_system, servers};
+use common::{TestServer, call, get_text, new_system, servers};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -199,15 +199,7 @@ async fn the_register_through_the_api() {
         .await;
         assert_eq!(control["risk_ids"], json!([id]));
         // The SoA file names the risk, with its id.
-        let csv = s
-            .request(Method::GET, "/api/v1/soa/export?format=csv")
-            .bearer_auth(&auditor)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let (_, csv) = get_text(s, "/api/v1/soa/export?format=csv", &auditor).await;
         let row = csv.lines().find(|l| l.starts_with("A.7.4,")).unwrap();
         assert!(
             row.ends_with(&format!(",{} ({id})", risk["title"].as_str().unwrap())),
@@ -385,14 +377,8 @@ async fn the_register_through_the_api() {
         )
         .await;
         assert_eq!(history["total"], 3);
-        let response = s
-            .request(Method::GET, "/api/v1/risks/export?format=csv")
-            .bearer_auth(&auditor)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        let text = response.text().await.unwrap();
+        let (status, text) = get_text(s, "/api/v1/risks/export?format=csv", &auditor).await;
+        assert_eq!(status, 200);
         assert_eq!(
             text.matches("\r\n").count(),
             3,
@@ -626,10 +612,7 @@ async fn the_register_page_shows_a_hundred_risks_at_a_time() {
             call(s, Method::POST, "/api/v1/risks", Some(&token), Some(body)).await;
         assert_eq!(status, 201, "{created}");
     }
-    let page = |path: &str| {
-        let request = s.request(Method::GET, path).bearer_auth(&token);
-        async move { request.send().await.unwrap().text().await.unwrap() }
-    };
+    let page = async |path: &str| get_text(s, path, &token).await.1;
     let first = page("/risks?q=detector").await;
     assert!(
         first.contains("105 of 105 risks, highest residual level first; 1–100 shown"),

@@ -145,6 +145,18 @@ pub async fn call(
     decode(response).await
 }
 
+/// GETs `path` with a bearer token; returns status and the body as text (pages, CSV).
+pub async fn get_text(server: &TestServer, path: &str, token: &str) -> (u16, String) {
+    let response = server
+        .request(Method::GET, path)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
+}
+
 /// Creates an AI system named `name` through the API and returns its id.
 pub async fn new_system(server: &TestServer, token: &str, name: &str) -> String {
     let body = serde_json::json!({ "name": name });

@@ -105,3 +105,48 @@ impl Writer {
 fn stopped() -> StoreError {
     StoreError::Open("the SQLite writer has stopped".into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A job that fails is rolled back, one that panics costs its caller an error, and the
+    /// writer goes on with the next; after `stop` it refuses work instead of hanging.
+    #[tokio::test]
+    async fn failures_and_panics_leave_the_writer_working() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("writer.db");
+        let writer = Writer::start(&file, Arc::new(Mutex::new(()))).unwrap();
+        let count = |tx: &DirectTx<'_>| -> Result<i64> {
+            Ok(tx.0.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))?)
+        };
+        writer
+            .transact(|tx| Ok(tx.0.execute_batch("CREATE TABLE t (x INTEGER)")?))
+            .await
+            .unwrap();
+        let failed = writer
+            .transact(|tx| {
+                tx.0.execute("INSERT INTO t VALUES (1)", [])?;
+                Err::<(), _>(StoreError::Corrupt("refused".into()))
+            })
+            .await;
+        assert!(matches!(failed, Err(StoreError::Corrupt(_))), "{failed:?}");
+        let panicked = writer
+            .transact(|tx| -> Result<()> {
+                tx.0.execute("INSERT INTO t VALUES (2)", [])?;
+                panic!("a job that panics")
+            })
+            .await;
+        assert!(panicked.is_err());
+        let kept = writer
+            .transact(move |tx| {
+                tx.0.execute("INSERT INTO t VALUES (3)", [])?;
+                count(tx)
+            })
+            .await
+            .unwrap();
+        assert_eq!(kept, 1, "only the committed row is there");
+        writer.stop().await;
+        assert!(writer.transact(count).await.is_err());
+    }
+}
