@@ -44,7 +44,8 @@ def test_fairness_on_parquet_equals_fairlearn(tmp_path, compression):
 
 def test_drift_on_parquet_equals_scipy(tmp_path):
     rng = np.random.default_rng(19)
-    n, m = 3_000, 2_400
+    # Over 16,384 values in all: the bucketed path, not the one that sorts both samples.
+    n, m = 12_000, 9_000
     ref = pd.DataFrame({
         "income": rng.normal(50, 10, n).round(3),
         "age": rng.integers(18, 70, n),
@@ -57,8 +58,8 @@ def test_drift_on_parquet_equals_scipy(tmp_path):
         "score": with_missing(rng, rng.gamma(2.2, 1.0, m).round(4), 0.1),
         "channel": rng.choice(["web", "app", "chat", None], m, p=[0.4, 0.4, 0.1, 0.1]),
     })
-    report = run_drift(write_parquet(ref, tmp_path / "ref.parquet", "zstd", row_group_size=1_000),
-                       write_parquet(cur, tmp_path / "cur.parquet", "snappy", row_group_size=700))
+    report = run_drift(write_parquet(ref, tmp_path / "ref.parquet", "zstd", row_group_size=4_000),
+                       write_parquet(cur, tmp_path / "cur.parquet", "snappy", row_group_size=2_500))
     assert report["reference_rows"] == n and report["current_rows"] == m
     columns = {c["name"]: c for c in report["columns"]}
     for name in ["income", "age", "score"]:

@@ -3,9 +3,11 @@
 //! categories. Two Parquet files are read column by column for the columns both type as
 //! numbers (`columnar`); anything else is read once, row by row, on every core (a column
 //! that turns out to mix numbers and text costs a second pass over the reference). Numeric
-//! columns are kept as flat vectors of doubles, sorted by radix, and every measure is then
-//! a merge or a binary search over them. Definitions: `docs/metrics.md`.
+//! columns are kept as flat vectors of doubles; the measures come from counts per bucket of
+//! values and sorts of the few buckets where order matters (`bucketed`). Definitions:
+//! `docs/metrics.md`.
 
+mod bucketed;
 mod collect;
 mod columnar;
 pub mod metrics;
@@ -20,7 +22,7 @@ use serde::Serialize;
 use crate::input::{Headers, InputError};
 use crate::ks::KsMethod;
 use crate::progress::Progress;
-use crate::sort::Sorter;
+use bucketed::{Samples, Side};
 use collect::{ColumnData, Plan, collect};
 
 pub const DEFAULT_BINS: usize = 10;
@@ -452,7 +454,7 @@ impl Job {
     }
 }
 
-/// Runs the columns on `threads` workers; sorting dominates, and columns are independent.
+/// Runs the columns on `threads` workers; measuring dominates, and columns are independent.
 fn run_jobs(jobs: Vec<Job>, params: &DriftParams, threads: usize) -> Vec<ColumnDrift> {
     let count = jobs.len();
     let queue: Vec<Mutex<Option<Job>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
@@ -461,7 +463,7 @@ fn run_jobs(jobs: Vec<Job>, params: &DriftParams, threads: usize) -> Vec<ColumnD
     std::thread::scope(|scope| {
         for _ in 0..threads.max(1).min(count.max(1)) {
             scope.spawn(|| {
-                let mut buffers = Buffers::default();
+                let mut samples = Samples::default();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= count {
@@ -469,7 +471,7 @@ fn run_jobs(jobs: Vec<Job>, params: &DriftParams, threads: usize) -> Vec<ColumnD
                     }
                     let job = queue[i].lock().unwrap_or_else(|p| p.into_inner()).take();
                     if let Some(job) = job {
-                        let column = measure(job, params, &mut buffers);
+                        let column = measure(job, params, &mut samples);
                         *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(column);
                     }
                 }
@@ -491,14 +493,6 @@ fn verdict(psi: Option<f64>, ref_count: u64, cur_count: u64, params: &DriftParam
         None if (ref_count == 0) != (cur_count == 0) => Verdict::Alarm,
         None => Verdict::Ok,
     }
-}
-
-/// A worker's buffers, kept from column to column so that their memory is touched once.
-#[derive(Default)]
-struct Buffers {
-    sorter: Sorter,
-    reference: Vec<f64>,
-    current: Vec<f64>,
 }
 
 impl ColumnDrift {
@@ -526,9 +520,7 @@ impl ColumnDrift {
         }
     }
 
-    /// The measures of a numeric column from both samples, sorted and non-empty.
-    fn measure_numbers(&mut self, reference: &[f64], current: &[f64], params: &DriftParams) {
-        let m = metrics::numeric(reference, current, params.bins, params.psi_floor);
+    fn set_numeric(&mut self, m: metrics::NumericMeasures) {
         self.psi = Some(m.psi);
         self.ks_statistic = Some(m.ks.statistic);
         self.ks_pvalue = Some(m.ks.pvalue);
@@ -552,7 +544,7 @@ impl ColumnDrift {
 }
 
 /// Measures one column with a worker's buffers.
-fn measure(job: Job, params: &DriftParams, buffers: &mut Buffers) -> ColumnDrift {
+fn measure(job: Job, params: &DriftParams, samples: &mut Samples) -> ColumnDrift {
     let Job {
         name,
         kind,
@@ -569,18 +561,15 @@ fn measure(job: Job, params: &DriftParams, buffers: &mut Buffers) -> ColumnDrift
     );
     match kind {
         Kind::Numeric => {
-            let Buffers {
-                sorter,
-                reference: r,
-                current: c,
-            } = buffers;
-            for (parts, out) in [(reference.numbers, &mut *r), (current.numbers, &mut *c)] {
-                sorter.start();
-                parts.into_iter().for_each(|part| sorter.push(&part));
-                sorter.sort_into(out);
+            samples.start();
+            for (side, parts) in [
+                (Side::Reference, reference.numbers),
+                (Side::Current, current.numbers),
+            ] {
+                parts.iter().for_each(|part| samples.push(side, part));
             }
-            if !r.is_empty() && !c.is_empty() {
-                column.measure_numbers(r, c, params);
+            if let Some(m) = samples.measure(params.bins, params.psi_floor) {
+                column.set_numeric(m);
             }
         }
         Kind::Categorical => {

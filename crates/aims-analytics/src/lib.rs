@@ -4,8 +4,8 @@
 //! Fairness metrics are functions of counts: the engine reads its input once, keeps
 //! per-group counters that merge by addition, and derives rates at the end (definitions
 //! follow Fairlearn's). Drift metrics need whole distributions: each file is read once into
-//! flat columns of doubles or counts per category, and every measure is computed from the
-//! sorted values (definitions follow numpy and SciPy). See `docs/metrics.md`. No database,
+//! flat columns of doubles or counts per category, and every measure is computed as if
+//! from the sorted values (definitions follow numpy and SciPy). See `docs/metrics.md`. No database,
 //! no HTTP.
 
 pub mod confusion;
@@ -20,7 +20,6 @@ mod parquet_dictionary;
 mod parquet_input;
 pub mod progress;
 pub mod scan;
-pub mod sort;
 pub mod stats;
 
 pub use drift::{DriftError, DriftParams, DriftReport, evaluate_drift, evaluate_drift_observed};

@@ -1,18 +1,16 @@
 //! Two Parquet files: a column that both type as plain numbers is read on its own. Each
-//! worker takes the next such column, decodes it from every row group of the reference
-//! straight into its sorter, sorts, does the same for the current file, and measures —
-//! all in buffers it keeps from column to column. Only the columns being measured are in
+//! worker takes the next such column, decodes it from every row group of both files
+//! straight into its samples and measures — all in buffers it keeps from column to column. Only the columns being measured are in
 //! memory, and no row group is copied on the way.
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{Buffers, ColumnDrift, DriftError, DriftParams, Kind};
+use super::{ColumnDrift, DriftError, DriftParams, Kind, Samples, Side};
 use crate::input::InputError;
 use crate::parquet_input::{NumberBuffers, ParquetSource, on_workers};
 use crate::progress::Progress;
-use crate::sort::Sorter;
 
 pub struct Measured {
     pub reference_rows: u64,
@@ -68,34 +66,39 @@ pub fn measure_numbers(
     };
     let next = AtomicUsize::new(0);
     let worker = |sources: &Sources| -> Result<Vec<(usize, ColumnDrift)>, InputError> {
-        let mut buffers = Buffers::default();
+        let mut samples = Samples::default();
         let mut numbers = NumberBuffers::default();
         let mut done = Vec::new();
         while let Some(column) = columns.get(next.fetch_add(1, Ordering::Relaxed)) {
-            let Buffers {
-                sorter,
-                reference: ref_sorted,
-                current: cur_sorted,
-            } = &mut buffers;
-            let mut read = |source: &ParquetSource, path: &Path, at: usize, out: &mut Vec<f64>| {
-                read_sorted(source, path, at, &mut numbers, sorter, out, progress)
+            samples.start();
+            let mut read = |source: &ParquetSource, path: &Path, at: usize, side: Side| {
+                read_values(source, path, at, &mut numbers, &mut samples, side, progress)
             };
-            let Some(ref_missing) =
-                read(&sources.reference, reference, column.reference, ref_sorted)?
+            let Some(ref_missing) = read(
+                &sources.reference,
+                reference,
+                column.reference,
+                Side::Reference,
+            )?
             else {
                 continue;
             };
-            let Some(cur_missing) = read(&sources.current, current, column.current, cur_sorted)?
+            let Some(cur_missing) = read(&sources.current, current, column.current, Side::Current)?
             else {
                 continue;
             };
             let mut drift = ColumnDrift::new(
                 names[column.index].clone(),
                 Kind::Numeric,
-                (ref_sorted.len() as u64, cur_sorted.len() as u64),
+                (
+                    samples.len(Side::Reference) as u64,
+                    samples.len(Side::Current) as u64,
+                ),
                 (ref_missing, cur_missing),
             );
-            drift.measure_numbers(ref_sorted, cur_sorted, params);
+            if let Some(m) = samples.measure(params.bins, params.psi_floor) {
+                drift.set_numeric(m);
+            }
             done.push((column.index, drift.settle(params)));
         }
         Ok(done)
@@ -128,20 +131,19 @@ pub fn measure_numbers(
     }
 }
 
-/// Puts every value of column `at` into `out`, sorted, and returns the count of missing
-/// values; `None` when there is no value, or when one is infinite: its text is not a
-/// number, so the column is read row by row as text. NaN reads as missing, as its text
+/// Adds every value of column `at` to one side of `samples` and returns the count of
+/// missing values; `None` when there is no value, or when one is infinite: its text is not
+/// a number, so the column is read row by row as text. NaN reads as missing, as its text
 /// does.
-fn read_sorted(
+fn read_values(
     source: &ParquetSource,
     path: &Path,
     at: usize,
     numbers: &mut NumberBuffers,
-    sorter: &mut Sorter,
-    out: &mut Vec<f64>,
+    samples: &mut Samples,
+    side: Side,
     progress: &Progress,
 ) -> Result<Option<u64>, InputError> {
-    sorter.start();
     let mut missing = 0;
     let mut line = 2u64;
     for group in 0..source.row_groups() {
@@ -161,20 +163,16 @@ fn read_sorted(
         missing += nulls;
         let values = numbers.values();
         if values.iter().all(|x| x.is_finite()) {
-            sorter.push(values);
+            samples.push(side, values);
         } else if values.iter().any(|x| x.is_infinite()) {
             return Ok(None);
         } else {
             let present: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
             missing += (values.len() - present.len()) as u64;
-            sorter.push(&present);
+            samples.push(side, &present);
         }
         line += source.group_size(group).0;
         progress.add_read(source.chunk_size(group, at));
     }
-    if sorter.is_empty() {
-        return Ok(None);
-    }
-    sorter.sort_into(out);
-    Ok(Some(missing))
+    Ok((samples.len(side) > 0).then_some(missing))
 }

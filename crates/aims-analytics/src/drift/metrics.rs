@@ -37,23 +37,40 @@ impl Sum {
 /// closest ranks (Hyndman–Fan type 7, numpy's default), computed as numpy does: the
 /// interpolation runs from the upper neighbour when the weight is at least one half.
 pub fn quantile(sorted: &[f64], p: f64) -> f64 {
-    let n = sorted.len();
+    quantile_by(sorted.len(), p, |rank| sorted[rank])
+}
+
+/// [`quantile`] of `n` sorted values, reading the value of each rank it needs from `at`.
+pub fn quantile_by(n: usize, p: f64, at: impl Fn(usize) -> f64) -> f64 {
     let virtual_index = (n - 1) as f64 * p;
     if virtual_index >= (n - 1) as f64 {
-        return sorted[n - 1];
+        return at(n - 1);
     }
     if virtual_index < 0.0 {
-        return sorted[0];
+        return at(0);
     }
     let previous = virtual_index.floor();
     let gamma = virtual_index - previous;
-    let below = sorted[previous as usize];
-    let above = sorted[previous as usize + 1];
+    let below = at(previous as usize);
+    let above = at(previous as usize + 1);
     let diff = above - below;
     if gamma >= 0.5 {
         above - diff * (1.0 - gamma)
     } else {
         below + diff * gamma
+    }
+}
+
+/// The ranks [`quantile_by`] reads for probability `p` of `n` values.
+pub fn quantile_ranks(n: usize, p: f64) -> std::ops::RangeInclusive<usize> {
+    let virtual_index = (n - 1) as f64 * p;
+    if virtual_index >= (n - 1) as f64 {
+        n - 1..=n - 1
+    } else if virtual_index < 0.0 {
+        0..=0
+    } else {
+        let previous = virtual_index.floor() as usize;
+        previous..=previous + 1
     }
 }
 
@@ -67,16 +84,19 @@ pub fn quantile_edges(sorted_reference: &[f64], bins: usize) -> Vec<f64> {
 /// Counts per bin: bin j holds [e_j, e_{j+1}), the first bin open below and the last open
 /// above, so only the inner edges e_1 … e_{bins−1} matter and every value has a bin.
 pub fn bin_counts(sorted: &[f64], edges: &[f64]) -> Vec<u64> {
+    bin_counts_by(sorted.len() as u64, edges, |e| {
+        sorted.partition_point(|v| *v < e) as u64
+    })
+}
+
+/// [`bin_counts`] of `n` values, of which `below(e)` are less than `e`.
+pub fn bin_counts_by(n: u64, edges: &[f64], mut below: impl FnMut(f64) -> u64) -> Vec<u64> {
     let bins = edges.len() - 1;
-    let below = |e: f64| sorted.partition_point(|v| *v < e) as u64;
+    let inner: Vec<u64> = edges[1..bins].iter().map(|e| below(*e)).collect();
     (0..bins)
         .map(|j| {
-            let low = if j == 0 { 0 } else { below(edges[j]) };
-            let high = if j + 1 == bins {
-                sorted.len() as u64
-            } else {
-                below(edges[j + 1])
-            };
+            let low = if j == 0 { 0 } else { inner[j - 1] };
+            let high = if j + 1 == bins { n } else { inner[j] };
             high - low
         })
         .collect()
@@ -125,26 +145,49 @@ pub fn wasserstein(u: &[f64], v: &[f64]) -> f64 {
     cdf_gaps(u, v).1
 }
 
-/// Population standard deviation (numpy's `std`, ddof = 0).
+/// Population standard deviation (numpy's `std`, ddof = 0), in one pass when it can: from
+/// the deviations d from a value near the mean, var = mean(d²) − mean(d)², which keeps its
+/// digits while the mean of d is within one standard deviation of 0.
 pub fn std_dev(values: &[f64]) -> f64 {
     let n = values.len() as f64;
-    let mean = compensated_sum(values, |x| x) / n;
-    (compensated_sum(values, |x| (x - mean) * (x - mean)) / n).sqrt()
+    let head = &values[..values.len().min(1024)];
+    let near = head.iter().sum::<f64>() / head.len() as f64;
+    let [d, d2] = compensated_sums(values, |x| {
+        let d = x - near;
+        [d, d * d]
+    });
+    let (mean_d, variance) = (d / n, d2 / n - (d / n) * (d / n));
+    if mean_d * mean_d <= variance {
+        return variance.max(0.0).sqrt();
+    }
+    let [sum] = compensated_sums(values, |x| [x]);
+    let mean = sum / n;
+    let [squares] = compensated_sums(values, |x| [(x - mean) * (x - mean)]);
+    (squares / n).sqrt()
 }
 
-/// Σ f(x) in four compensated sums side by side, which the CPU overlaps, added at the end.
-fn compensated_sum(values: &[f64], f: impl Fn(f64) -> f64) -> f64 {
-    let mut lanes: [Sum; 4] = Default::default();
-    let chunks = values.chunks_exact(4);
-    let mut total = Sum::default();
-    chunks.remainder().iter().for_each(|x| total.add(f(*x)));
-    for chunk in chunks {
-        for (lane, x) in lanes.iter_mut().zip(chunk) {
-            lane.add(f(*x));
+/// Σ f(x) for each of K terms: blocks of values summed plainly in four lanes, which the
+/// CPU overlaps, then added to a compensated sum. The terms of a block lose at most
+/// BLOCK·2⁻⁵³ of their size; the sum of blocks loses nothing more.
+fn compensated_sums<const K: usize>(values: &[f64], f: impl Fn(f64) -> [f64; K]) -> [f64; K] {
+    const BLOCK: usize = 256;
+    let mut total = [Sum::default(); K];
+    for block in values.chunks(BLOCK) {
+        let mut lanes = [[0.0; K]; 4];
+        let quads = block.chunks_exact(4);
+        for x in quads.remainder() {
+            lanes[0].iter_mut().zip(f(*x)).for_each(|(l, y)| *l += y);
+        }
+        for quad in quads {
+            for (lane, x) in lanes.iter_mut().zip(quad) {
+                lane.iter_mut().zip(f(*x)).for_each(|(l, y)| *l += y);
+            }
+        }
+        for lane in &lanes {
+            total.iter_mut().zip(lane).for_each(|(t, l)| t.add(*l));
         }
     }
-    lanes.iter().for_each(|lane| total.add_sum(lane));
-    total.value()
+    total.map(|t| t.value())
 }
 
 /// Pearson's chi-square test of homogeneity on the 2 × k table of counts (reference and
@@ -187,21 +230,33 @@ pub struct NumericMeasures {
 
 pub fn numeric(reference: &[f64], current: &[f64], bins: usize, floor: f64) -> NumericMeasures {
     let edges = quantile_edges(reference, bins);
-    let reference_counts = bin_counts(reference, &edges);
-    let current_counts = bin_counts(current, &edges);
-    let psi = psi(&shares(&reference_counts), &shares(&current_counts), floor);
+    let counts = (bin_counts(reference, &edges), bin_counts(current, &edges));
     // One merge gives both the KS statistic and the Wasserstein area.
     let (d, wasserstein) = cdf_gaps(reference, current);
-    let sd = std_dev(reference);
-    NumericMeasures {
-        psi,
-        ks: ks_test(d, reference.len() as u64, current.len() as u64),
-        wasserstein,
-        wasserstein_normed: (sd > 0.0).then(|| wasserstein / sd),
-        js_distance: jensen_shannon(&reference_counts, &current_counts),
-        edges,
-        reference_counts,
-        current_counts,
+    NumericMeasures::assemble(edges, counts, (d, wasserstein), std_dev(reference), floor)
+}
+
+impl NumericMeasures {
+    /// The measures from the bins' edges and counts (reference, current), the KS statistic
+    /// and the Wasserstein distance, and the reference's standard deviation.
+    pub fn assemble(
+        edges: Vec<f64>,
+        (reference_counts, current_counts): (Vec<u64>, Vec<u64>),
+        (d, wasserstein): (f64, f64),
+        sd: f64,
+        floor: f64,
+    ) -> NumericMeasures {
+        let (n1, n2) = (reference_counts.iter().sum(), current_counts.iter().sum());
+        NumericMeasures {
+            psi: psi(&shares(&reference_counts), &shares(&current_counts), floor),
+            ks: ks_test(d, n1, n2),
+            wasserstein,
+            wasserstein_normed: (sd > 0.0).then(|| wasserstein / sd),
+            js_distance: jensen_shannon(&reference_counts, &current_counts),
+            edges,
+            reference_counts,
+            current_counts,
+        }
     }
 }
 
