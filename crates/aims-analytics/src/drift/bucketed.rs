@@ -46,8 +46,8 @@ pub struct Samples {
     /// By bucket, how many values of each sample it holds and the sum of their key
     /// offsets within it (wrapping: see `Cell::exact`).
     tallies: [Vec<[u64; 2]>; 2],
-    /// By bucket, where its next value taken out goes, with `TAKE`; the spare last slot
-    /// for a bucket whose values stay.
+    /// By bucket, where its next value taken out goes, with `TAKE`; the slot after the
+    /// last one taken for a bucket whose values stay.
     dest: [Vec<u32>; 2],
     taken: [Vec<u64>; 2],
     take: Vec<bool>,
@@ -113,13 +113,30 @@ impl Samples {
 
     /// Adds values, which must be finite; −0 is taken as 0.
     pub fn push(&mut self, side: Side, values: &[f64]) {
-        let prefixes = &mut *self.prefixes;
-        self.values[side as usize].extend(values.iter().map(|x| {
+        let added = self.push_finite(side, values);
+        debug_assert!(added, "only finite values are pushed");
+    }
+
+    /// Adds values if every one is finite, else adds none and returns false. One pass,
+    /// where checking first would read a large row group twice.
+    pub fn push_finite(&mut self, side: Side, values: &[f64]) -> bool {
+        let (prefixes, kept) = (&mut *self.prefixes, &mut self.values[side as usize]);
+        let start = kept.len();
+        let mut finite = true;
+        kept.extend(values.iter().map(|x| {
             let x = x + 0.0;
+            finite &= x.is_finite();
             let count = &mut prefixes[(key(x) >> OFFSET_BITS) as usize];
             *count = count.wrapping_add(1);
             x
         }));
+        if !finite {
+            for x in kept.drain(start..) {
+                let count = &mut prefixes[(key(x) >> OFFSET_BITS) as usize];
+                *count = count.wrapping_sub(1);
+            }
+        }
+        finite
     }
 
     /// The measures of the values added since [`Samples::start`]; `None` when a sample
@@ -153,25 +170,7 @@ impl Samples {
             self.take_out(side, &mut cells);
         }
 
-        let (mut largest, mut area) = (largest_at_starts, Sum::default());
-        for (i, cell) in cells.iter().enumerate() {
-            let units = if self.take[cell.bucket] {
-                let [a, b] =
-                    [0, 1].map(|s| &self.taken[s][cell.start[s]..][..cell.counts[s] as usize]);
-                walk(a, b, cell, n, &mut largest)
-            } else {
-                self.area_of_counted(cell, n)
-            };
-            area.add(units as f64 * spacing(cell.low));
-            // Up to the next bucket with values the gap holds.
-            if let Some(next) = cells.get(i + 1) {
-                let end = cell.low + cell.width();
-                if end != next.low {
-                    let after = gap([0, 1].map(|s| cell.before[s] + cell.counts[s]), n);
-                    area.add(after.unsigned_abs() as f64 * (value(next.low) - value(end)));
-                }
-            }
-        }
+        let (largest, area) = self.gaps(&cells, n, largest_at_starts);
         let scale = n[0] as f64 * n[1] as f64;
 
         let at_rank = |rank: usize| {
@@ -189,7 +188,7 @@ impl Samples {
         Some(NumericMeasures::assemble(
             edges,
             (reference_counts, current_counts),
-            (largest as f64 / scale, area.value() / scale),
+            (largest as f64 / scale, area / scale),
             metrics::std_dev(&self.values[0]),
             floor,
         ))
@@ -325,8 +324,10 @@ impl Samples {
             next += cell.counts[side] as usize;
         }
         let taken = &mut self.taken[side];
-        taken.clear();
-        taken.resize(spare + 1, 0);
+        // Every slot read is written first: a buffer kept from a longer column is not cleared.
+        if taken.len() <= spare {
+            taken.resize(spare + 1, 0);
+        }
         let (plan, dest, taken) = (&*self.plan, dest.as_mut_slice(), taken.as_mut_slice());
         // Without a branch: a bucket whose values stay writes them all to the spare slot.
         for x in &self.values[side] {
@@ -339,6 +340,31 @@ impl Samples {
         for cell in cells.iter().filter(|c| self.take[c.bucket]) {
             taken[cell.start[side]..][..cell.counts[side] as usize].sort_unstable();
         }
+    }
+
+    /// The largest gap between the CDFs, in units of 1/(n₁·n₂), and the area between them
+    /// in those units times the values' own.
+    fn gaps(&self, cells: &[Cell], n: [u64; 2], largest_at_starts: u64) -> (u64, f64) {
+        let (mut largest, mut area) = (largest_at_starts, Sum::default());
+        for (i, cell) in cells.iter().enumerate() {
+            let units = if self.take[cell.bucket] {
+                let [a, b] =
+                    [0, 1].map(|s| &self.taken[s][cell.start[s]..][..cell.counts[s] as usize]);
+                walk(a, b, cell, n, &mut largest)
+            } else {
+                self.area_of_counted(cell, n)
+            };
+            area.add(units as f64 * spacing(cell.low));
+            // Up to the next bucket with values the gap holds.
+            if let Some(next) = cells.get(i + 1) {
+                let end = cell.low + cell.width();
+                if end != next.low {
+                    let after = gap([0, 1].map(|s| cell.before[s] + cell.counts[s]), n);
+                    area.add(after.unsigned_abs() as f64 * (value(next.low) - value(end)));
+                }
+            }
+        }
+        (largest, area.value())
     }
 
     /// The area between the CDFs over a bucket in which the gap keeps its sign, from the
@@ -585,6 +611,15 @@ mod tests {
         assert_eq!(m.wasserstein, 0.5);
         samples.start();
         assert_eq!(samples.len(Side::Reference), 0);
+        // A part with a value that is not finite is refused whole.
+        samples.push(Side::Reference, &[1.0, 2.0]);
+        assert!(!samples.push_finite(Side::Reference, &[3.0, f64::NAN, 4.0]));
+        assert!(!samples.push_finite(Side::Reference, &[f64::INFINITY]));
+        assert_eq!(samples.len(Side::Reference), 2);
+        assert_eq!(
+            samples.prefixes.iter().map(|c| u64::from(*c)).sum::<u64>(),
+            2
+        );
     }
 
     #[test]

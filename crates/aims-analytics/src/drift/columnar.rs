@@ -162,11 +162,10 @@ fn read_values(
                 })?;
         missing += nulls;
         let values = numbers.values();
-        if values.iter().all(|x| x.is_finite()) {
-            samples.push(side, values);
-        } else if values.iter().any(|x| x.is_infinite()) {
-            return Ok(None);
-        } else {
+        if !samples.push_finite(side, values) {
+            if values.iter().any(|x| x.is_infinite()) {
+                return Ok(None);
+            }
             let present: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
             missing += (values.len() - present.len()) as u64;
             samples.push(side, &present);
