@@ -566,6 +566,7 @@ fn measure(job: Job, params: &DriftParams, samples: &mut Samples) -> ColumnDrift
                 (Side::Reference, reference.numbers),
                 (Side::Current, current.numbers),
             ] {
+                samples.reserve(side, parts.iter().map(Vec::len).sum());
                 parts.iter().for_each(|part| samples.push(side, part));
             }
             if let Some(m) = samples.measure(params.bins, params.psi_floor) {

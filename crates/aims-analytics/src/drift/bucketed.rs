@@ -51,6 +51,8 @@ pub struct Samples {
     dest: [Vec<u32>; 2],
     taken: [Vec<u64>; 2],
     take: Vec<bool>,
+    /// The buckets that hold values, kept for their memory.
+    cells: Vec<Cell>,
 }
 
 impl Default for Samples {
@@ -63,6 +65,7 @@ impl Default for Samples {
             dest: Default::default(),
             taken: Default::default(),
             take: Vec::new(),
+            cells: Vec::new(),
         }
     }
 }
@@ -109,6 +112,12 @@ impl Samples {
 
     pub fn len(&self, side: Side) -> usize {
         self.values[side as usize].len()
+    }
+
+    /// Makes room for `additional` more values on one side, so that a large sample is
+    /// written once, not moved as it grows.
+    pub fn reserve(&mut self, side: Side, additional: usize) {
+        self.values[side as usize].reserve(additional);
     }
 
     /// Adds values, which must be finite; −0 is taken as 0.
@@ -164,7 +173,8 @@ impl Samples {
             self.count(side, buckets);
         }
         let n = n.map(|n| n as u64);
-        let mut cells = self.cells(n);
+        let mut cells = std::mem::take(&mut self.cells);
+        self.find_cells(n, &mut cells);
         let largest_at_starts = self.choose(&cells, n, bins);
         for side in 0..2 {
             self.take_out(side, &mut cells);
@@ -185,6 +195,7 @@ impl Samples {
         let counts = [0, 1]
             .map(|side| metrics::bin_counts_by(n[side], &edges, |e| self.below(side, &cells, e)));
         let [reference_counts, current_counts] = counts;
+        self.cells = cells;
         Some(NumericMeasures::assemble(
             edges,
             (reference_counts, current_counts),
@@ -239,8 +250,8 @@ impl Samples {
     }
 
     /// The buckets that hold values, in order.
-    fn cells(&self, n: [u64; 2]) -> Vec<Cell> {
-        let mut cells = Vec::new();
+    fn find_cells(&self, n: [u64; 2], cells: &mut Vec<Cell>) {
+        cells.clear();
         let mut before = [0u64; 2];
         for (prefix, entry) in self.plan.iter().enumerate() {
             if self.prefixes[prefix] == 0 {
@@ -265,7 +276,6 @@ impl Samples {
             }
         }
         debug_assert_eq!(before, n);
-        cells
     }
 
     /// Marks the buckets whose values must be sorted; returns the largest gap at the start
@@ -580,7 +590,8 @@ mod tests {
         let buckets = samples.plan();
         (0..2).for_each(|side| samples.count(side, buckets));
         let n = [30_000, 30_000];
-        let mut cells = samples.cells(n);
+        let mut cells = Vec::new();
+        samples.find_cells(n, &mut cells);
         samples.choose(&cells, n, 4);
         (0..2).for_each(|side| samples.take_out(side, &mut cells));
         assert!(

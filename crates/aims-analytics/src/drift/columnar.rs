@@ -144,6 +144,7 @@ fn read_values(
     side: Side,
     progress: &Progress,
 ) -> Result<Option<u64>, InputError> {
+    samples.reserve(side, usize::try_from(source.rows()).unwrap_or(0));
     let mut missing = 0;
     let mut line = 2u64;
     for group in 0..source.row_groups() {
