@@ -412,15 +412,19 @@ fn lower_sum(n: u64, x: f64, nx: Dd, last: i64) -> f64 {
             + (b / a).ln();
         log_term = log_term + step;
         let current = log_term.to_f64();
-        if current > top {
+        // The term relative to the largest, e^(current − top).
+        let relative = if current > top {
             scaled = scaled * (top - current).exp() + 1.0;
             top = current;
+            1.0
         } else {
-            scaled += (current - top).exp();
-        }
+            let relative = (current - top).exp();
+            scaled += relative;
+            relative
+        };
+        // SciPy's rule, 4·remaining·A_v < ε·Σ, on the scaled values: no logarithm.
         let remaining = (last - v) as f64;
-        if (4.0 * remaining).ln() + current < f64::EPSILON.ln() + top + scaled.ln() && v + 1 != last
-        {
+        if 4.0 * remaining * relative < f64::EPSILON * scaled && v + 1 != last {
             break;
         }
     }
