@@ -89,6 +89,11 @@ impl Cell {
         1 << self.shift
     }
 
+    /// Values of each sample up to the end of this bucket.
+    fn after(&self) -> [u64; 2] {
+        [0, 1].map(|s| self.before[s] + self.counts[s])
+    }
+
     /// Whether the sums of offsets are exact: they wrap past 2⁶⁴.
     fn exact(&self) -> bool {
         self.counts
@@ -187,7 +192,7 @@ impl Samples {
             let rank = rank as u64;
             let cell = &cells[cells.partition_point(|c| c.before[0] + c.counts[0] <= rank)];
             debug_assert!(self.take[cell.bucket]);
-            value(self.taken[0][cell.start[0] + (rank - cell.before[0]) as usize])
+            value(self.taken(0, cell)[(rank - cell.before[0]) as usize])
         };
         let edges: Vec<f64> = (0..=bins)
             .map(|i| metrics::quantile_by(n[0] as usize, i as f64 / bins as f64, at_rank))
@@ -290,7 +295,7 @@ impl Samples {
             .unwrap_or(0);
         for cell in cells {
             let start = gap(cell.before, n);
-            let end = gap([0, 1].map(|s| cell.before[s] + cell.counts[s]), n);
+            let end = gap(cell.after(), n);
             // The gap rises n₂ with each reference value and falls n₁ with each current
             // one; from both ends, that bounds it within the bucket.
             let (rise, fall) = (
@@ -352,15 +357,24 @@ impl Samples {
         }
     }
 
+    /// One sample's values in a bucket taken out, sorted.
+    fn taken(&self, side: usize, cell: &Cell) -> &[u64] {
+        &self.taken[side][cell.start[side]..][..cell.counts[side] as usize]
+    }
+
     /// The largest gap between the CDFs, in units of 1/(n₁·n₂), and the area between them
     /// in those units times the values' own.
     fn gaps(&self, cells: &[Cell], n: [u64; 2], largest_at_starts: u64) -> (u64, f64) {
         let (mut largest, mut area) = (largest_at_starts, Sum::default());
         for (i, cell) in cells.iter().enumerate() {
             let units = if self.take[cell.bucket] {
-                let [a, b] =
-                    [0, 1].map(|s| &self.taken[s][cell.start[s]..][..cell.counts[s] as usize]);
-                walk(a, b, cell, n, &mut largest)
+                walk(
+                    self.taken(0, cell),
+                    self.taken(1, cell),
+                    cell,
+                    n,
+                    &mut largest,
+                )
             } else {
                 self.area_of_counted(cell, n)
             };
@@ -369,7 +383,7 @@ impl Samples {
             if let Some(next) = cells.get(i + 1) {
                 let end = cell.low + cell.width();
                 if end != next.low {
-                    let after = gap([0, 1].map(|s| cell.before[s] + cell.counts[s]), n);
+                    let after = gap(cell.after(), n);
                     area.add(after.unsigned_abs() as f64 * (value(next.low) - value(end)));
                 }
             }
@@ -403,7 +417,7 @@ impl Samples {
             return cell.before[side];
         }
         if self.take[bucket] {
-            let sorted = &self.taken[side][cell.start[side]..][..cell.counts[side] as usize];
+            let sorted = self.taken(side, cell);
             return cell.before[side] + sorted.partition_point(|x| *x < k) as u64;
         }
         // An edge rounded past its neighbours' buckets: count plainly.

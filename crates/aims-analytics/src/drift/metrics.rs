@@ -324,6 +324,22 @@ mod tests {
     }
 
     #[test]
+    fn standard_deviation_in_one_pass_or_two() {
+        // 0 … n−1: σ² = (n² − 1)/12. Shuffled, the first values lie near the mean (one
+        // pass); sorted, they lie far below it (two passes).
+        let n = 10_000u32;
+        let expected = ((f64::from(n) * f64::from(n) - 1.0) / 12.0).sqrt();
+        let shuffled: Vec<f64> = (0..n).map(|i| f64::from((i * 7919) % n)).collect();
+        let sorted: Vec<f64> = (0..n).map(f64::from).collect();
+        for values in [shuffled, sorted] {
+            assert!((std_dev(&values) - expected).abs() <= 1e-13 * expected);
+            // Far from zero, with the same spread.
+            let moved: Vec<f64> = values.iter().map(|x| x + 1e9).collect();
+            assert!((std_dev(&moved) - expected).abs() <= 1e-9 * expected);
+        }
+    }
+
+    #[test]
     fn chi_square_by_hand() {
         // [[10, 20], [20, 10]]: every expected count is 15, each cell adds 25/15.
         let (s, p, dof) = chi_square(&[10, 20], &[20, 10]);
