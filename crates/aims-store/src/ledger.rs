@@ -284,6 +284,14 @@ pub(crate) async fn entries_after(
     if !page.is_empty() {
         return Ok(page);
     }
+    match next_seq(tx, after).await? {
+        Some(seq) => entries_between(tx, seq - 1, span).await,
+        None => Ok(page),
+    }
+}
+
+/// The first seq of the record log after `after`, if there is one.
+async fn next_seq(tx: &mut Tx, after: i64) -> Result<Option<i64>> {
     const NEXT: [Column; 1] = [Column {
         name: "next",
         ty: ColType::Int,
@@ -293,14 +301,10 @@ pub(crate) async fn entries_after(
     next.from("changes")
         .expr_as(Expr::col("seq").min(), "next")
         .and_where(Expr::col("seq").gt(after));
-    match tx
+    Ok(tx
         .fetch_optional(&next, &NEXT)
         .await?
-        .and_then(|row| row["next"].as_i64())
-    {
-        Some(seq) => entries_between(tx, seq - 1, span).await,
-        None => Ok(page),
-    }
+        .and_then(|row| row["next"].as_i64()))
 }
 
 async fn entries_between(tx: &mut Tx, after: i64, span: i64) -> Result<Vec<Map<String, Value>>> {
@@ -462,13 +466,13 @@ impl crate::Store {
         let limit = i64::try_from(tree_size).unwrap_or(i64::MAX);
         let mut after = 0i64;
         while (hashes.len() as u64) < tree_size {
+            // A range of seqs, not "the next 50,000": see `entries_after`.
             let mut stmt = Query::select();
             stmt.from("changes")
                 .columns(["seq", "entry_hash"])
                 .and_where(Expr::col("seq").gt(after))
-                .and_where(Expr::col("seq").lte(limit))
-                .order_by("seq", Order::Asc)
-                .limit(50_000);
+                .and_where(Expr::col("seq").lte(Ord::min(after.saturating_add(50_000), limit)))
+                .order_by("seq", Order::Asc);
             let page = tx.fetch(&stmt, &COLUMNS).await?;
             let Some(last) = page.last() else { break };
             after = last["seq"].as_i64().unwrap_or(after);
@@ -488,6 +492,13 @@ impl crate::Store {
             }
         }
         if (hashes.len() as u64) < tree_size {
+            // Entries past an empty stretch: the log has a hole, not an end.
+            if next_seq(&mut tx, after).await?.is_some() {
+                return Err(StoreError::Corrupt(format!(
+                    "the change log has no entry {}: run `aims verify`",
+                    hashes.len() + 1
+                )));
+            }
             return Err(StoreError::NotFound {
                 kind: "ledger entry",
                 id: (hashes.len() + 1).to_string(),

@@ -7,7 +7,7 @@ mod engines;
 use engines::tamper;
 
 use aims_domain::inventory::{Record, SystemFields, parse_new};
-use aims_store::{Actor, LedgerReport, Problem, Store};
+use aims_store::{Actor, LedgerReport, Problem, Store, StoreError};
 use serde_json::json;
 
 fn actor() -> Actor {
@@ -165,6 +165,40 @@ async fn entries_far_past_a_gap_are_still_read() {
         failed(&report, Problem::EntryDeleted, Some(4));
         let message = &report.failure.unwrap().message;
         assert!(message.contains("4..=50003"), "{message}");
+    }
+}
+
+/// The leaves of proofs: a hole in the log is named as such, whether entries follow it in
+/// the same page or only past an empty stretch longer than a page; asking for more
+/// entries than there are is "not found".
+#[tokio::test]
+async fn proof_leaves_name_a_hole_in_the_log() {
+    let engines = engines::open_all().await;
+    for engine in engines.names() {
+        for (name, sql) in [
+            ("hole", "DELETE FROM changes WHERE seq = 3"),
+            ("far", "UPDATE changes SET seq = seq + 50000 WHERE seq > 3"),
+        ] {
+            let (store, url) = engines
+                .fresh_with_url(engine, &format!("leaves_{name}"))
+                .await;
+            story(&store).await;
+            let size = store.tree_head().await.unwrap().tree_size;
+            let leaves = store.entry_hashes(size).await.unwrap();
+            assert_eq!(leaves.len() as u64, size);
+            let missing = store.entry_hashes(size + 1).await.unwrap_err();
+            assert!(
+                matches!(missing, StoreError::NotFound { .. }),
+                "{engine}: {missing}"
+            );
+            tamper(&url, sql).await;
+            let error = store.entry_hashes(size).await.unwrap_err();
+            let expected = if name == "hole" { 3 } else { 4 };
+            assert!(
+                matches!(&error, StoreError::Corrupt(m) if m.contains(&format!("no entry {expected}"))),
+                "{engine} {name}: {error}"
+            );
+        }
     }
 }
 
