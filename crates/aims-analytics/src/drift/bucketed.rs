@@ -44,8 +44,11 @@ pub struct Samples {
     /// the bucket within it (low 8 bits). An empty prefix points at the next bucket.
     plan: Box<[u64; PREFIXES]>,
     /// By bucket, how many values of each sample it holds and the sum of their key
-    /// offsets within it (wrapping: see `Cell::exact`).
+    /// offsets within it.
     tallies: [Vec<[u64; 2]>; 2],
+    /// By bucket, Σ of the reference's squared key offsets in it: with the counts and
+    /// sums, the exact moments its standard deviation is computed from.
+    squares: Vec<u128>,
     /// By bucket, where its next value taken out goes, with `TAKE`; the slot after the
     /// last one taken for a bucket whose values stay.
     dest: [Vec<u32>; 2],
@@ -62,6 +65,7 @@ impl Default for Samples {
             prefixes: Box::new([0; PREFIXES]),
             plan: Box::new([0; PREFIXES]),
             tallies: Default::default(),
+            squares: Vec::new(),
             dest: Default::default(),
             taken: Default::default(),
             take: Vec::new(),
@@ -92,13 +96,6 @@ impl Cell {
     /// Values of each sample up to the end of this bucket.
     fn after(&self) -> [u64; 2] {
         [0, 1].map(|s| self.before[s] + self.counts[s])
-    }
-
-    /// Whether the sums of offsets are exact: they wrap past 2⁶⁴.
-    fn exact(&self) -> bool {
-        self.counts
-            .iter()
-            .all(|c| (u128::from(*c) << self.shift) <= u128::from(u64::MAX))
     }
 }
 
@@ -200,12 +197,13 @@ impl Samples {
         let counts = [0, 1]
             .map(|side| metrics::bin_counts_by(n[side], &edges, |e| self.below(side, &cells, e)));
         let [reference_counts, current_counts] = counts;
+        let sd = self.std_dev(&cells, n[0]);
         self.cells = cells;
         Some(NumericMeasures::assemble(
             edges,
             (reference_counts, current_counts),
             (largest as f64 / scale, area / scale),
-            metrics::std_dev(&self.values[0]),
+            sd,
             floor,
         ))
     }
@@ -240,17 +238,19 @@ impl Samples {
         buckets as usize
     }
 
-    /// Counts one sample's values per bucket and sums their offsets in it.
+    /// Counts one sample's values per bucket and sums their offsets in it, and for the
+    /// reference their squares.
     fn count(&mut self, side: usize, buckets: usize) {
         let tallies = &mut self.tallies[side];
         tallies.clear();
         tallies.resize(buckets, [0; 2]);
-        let (plan, tallies) = (&*self.plan, tallies.as_mut_slice());
-        for x in &self.values[side] {
-            let (bucket, offset) = locate(plan, key(*x));
-            let [count, sum] = &mut tallies[bucket];
-            *count += 1;
-            *sum = sum.wrapping_add(offset);
+        let (plan, tallies, values) = (&*self.plan, tallies.as_mut_slice(), &self.values[side]);
+        if side == Side::Reference as usize {
+            self.squares.clear();
+            self.squares.resize(buckets, 0);
+            tally(plan, values, tallies, Some(&mut self.squares));
+        } else {
+            tally(plan, values, tallies, None);
         }
     }
 
@@ -269,6 +269,10 @@ impl Samples {
                 if counts == [0, 0] {
                     continue;
                 }
+                // A bucket holds at most its prefix's values, which the plan split into
+                // 2^bits buckets of at most BUCKET_TARGET values each if spread evenly:
+                // count·2^shift ≤ BUCKET_TARGET·2⁴⁸, so the sums of offsets never wrap.
+                debug_assert!(counts.iter().all(|c| u128::from(*c) << shift <= 1 << 63));
                 cells.push(Cell {
                     bucket,
                     low: (prefix as u64) << OFFSET_BITS | (within as u64) << shift,
@@ -304,8 +308,7 @@ impl Samples {
             );
             let high = (start + rise).min(end + fall);
             let low = (start - fall).max(end - rise);
-            self.take[cell.bucket] =
-                (low < 0 && high > 0) || high > largest || -low > largest || !cell.exact();
+            self.take[cell.bucket] = (low < 0 && high > 0) || high > largest || -low > largest;
         }
         // The reference's values at the ranks its quantiles read, and every bucket
         // between two such neighbours: an edge interpolated between them falls there.
@@ -355,6 +358,39 @@ impl Samples {
         for cell in cells.iter().filter(|c| self.take[c.bucket]) {
             taken[cell.start[side]..][..cell.counts[side] as usize].sort_unstable();
         }
+    }
+
+    /// The reference's standard deviation (numpy's `std`) from its buckets' moments: exact
+    /// integer sums within a bucket, added in the buckets' order, so that the result does
+    /// not depend on the order the values came in. With d the distance from the mean to a
+    /// bucket's lowest value and s its spacing, Σ(x − mean)² over the bucket is
+    /// c·d² + 2·d·s·Σoffset + s²·Σoffset².
+    fn std_dev(&self, cells: &[Cell], n: u64) -> f64 {
+        let moments = |cell: &Cell| {
+            let [count, offsets] = self.tallies[0][cell.bucket];
+            let squares = self.squares[cell.bucket];
+            (
+                count as f64,
+                offsets as f64,
+                squares as f64,
+                spacing(cell.low),
+                value(cell.low),
+            )
+        };
+        let mut sum = Sum::default();
+        for (count, offsets, _, spacing, low) in cells.iter().map(moments) {
+            sum.add(count * low);
+            sum.add(offsets * spacing);
+        }
+        let mean = sum.value() / n as f64;
+        let mut squares = Sum::default();
+        for (count, offsets, sum_of_squares, spacing, low) in cells.iter().map(moments) {
+            let d = low - mean;
+            squares.add(count * d * d);
+            squares.add(2.0 * d * spacing * offsets);
+            squares.add(spacing * (spacing * sum_of_squares));
+        }
+        (squares.value().max(0.0) / n as f64).sqrt()
     }
 
     /// One sample's values in a bucket taken out, sorted.
@@ -451,6 +487,34 @@ fn walk(a: &[u64], b: &[u64], cell: &Cell, n: [u64; 2], largest: &mut u64) -> i1
         *largest = (*largest).max(g.unsigned_abs());
     }
     area + i128::from(g.unsigned_abs()) * i128::from(cell.low + cell.width() - at)
+}
+
+/// Counts values per bucket and sums their offsets, and their squares when asked.
+fn tally(
+    plan: &[u64; PREFIXES],
+    values: &[f64],
+    tallies: &mut [[u64; 2]],
+    squares: Option<&mut Vec<u128>>,
+) {
+    match squares {
+        Some(squares) => {
+            for x in values {
+                let (bucket, offset) = locate(plan, key(*x));
+                let [count, sum] = &mut tallies[bucket];
+                *count += 1;
+                *sum += offset;
+                squares[bucket] += u128::from(offset) * u128::from(offset);
+            }
+        }
+        None => {
+            for x in values {
+                let (bucket, offset) = locate(plan, key(*x));
+                let [count, sum] = &mut tallies[bucket];
+                *count += 1;
+                *sum += offset;
+            }
+        }
+    }
 }
 
 /// The bucket of a key and its offset within it.
@@ -592,6 +656,28 @@ mod tests {
         wide.extend([0.0, -0.0, 5e-324, -5e-324]);
         let other: Vec<f64> = wide.iter().map(|x| x * 1.5).collect();
         agree(&wide, &other);
+    }
+
+    #[test]
+    fn the_order_values_arrive_in_changes_nothing() {
+        // Workers hand over parts of a text file in whatever order they finish.
+        let reference = normal(31, 50_000, 3.0, 2.5);
+        let current = normal(32, 40_000, 3.2, 2.0);
+        let mut reversed = reference.clone();
+        reversed.reverse();
+        let mut rotated = reference.clone();
+        rotated.rotate_left(12_345);
+        let mut results = Vec::new();
+        for order in [&reference, &reversed, &rotated] {
+            let mut samples = Samples::default();
+            samples.start();
+            samples.push(Side::Reference, order);
+            samples.push(Side::Current, &current);
+            let m = samples.measure(10, 1e-4).expect("both samples have values");
+            results.push(format!("{m:?}"));
+        }
+        assert_eq!(results[0], results[1]);
+        assert_eq!(results[0], results[2]);
     }
 
     #[test]
