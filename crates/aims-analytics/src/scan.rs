@@ -112,6 +112,9 @@ where
     let threads = threads.max(1);
     let (sender, receiver) = sync_channel::<(u64, Vec<u8>)>(threads * 2);
     let receiver = Mutex::new(receiver);
+    // Blocks go back to the reader once read: fresh 4 MB blocks would each be zeroed and
+    // faulted in by the kernel again, which cost more than splitting their lines.
+    let (returned, spare) = sync_channel::<Vec<u8>>(threads * 2 + 2);
     let first_error: Mutex<Option<LineError>> = Mutex::new(None);
     let failed = std::sync::atomic::AtomicBool::new(false);
 
@@ -148,13 +151,14 @@ where
                             }
                             line += 1;
                         }
+                        let _ = returned.try_send(block);
                     }
                     state
                 })
             })
             .collect();
 
-        let read_result = feed(source, first_line, &sender, &failed);
+        let read_result = feed(source, first_line, &sender, &spare, &failed);
         drop(sender);
         let states: Vec<S> = workers.into_iter().filter_map(|w| w.join().ok()).collect();
         (read_result, states)
@@ -167,11 +171,13 @@ where
     Ok(states)
 }
 
-/// Reads blocks, cuts each at its last line break, and sends them with their first line number.
+/// Reads blocks, cuts each at its last line break, and sends them with their first line
+/// number; a block comes from `spare` when a worker has returned one.
 fn feed(
     source: &mut dyn Read,
     first_line: u64,
     sender: &std::sync::mpsc::SyncSender<(u64, Vec<u8>)>,
+    spare: &std::sync::mpsc::Receiver<Vec<u8>>,
     failed: &std::sync::atomic::AtomicBool,
 ) -> Result<(), LineError> {
     let mut carry: Vec<u8> = Vec::new();
@@ -180,34 +186,27 @@ fn feed(
         if failed.load(std::sync::atomic::Ordering::Relaxed) {
             return Ok(());
         }
-        let mut block = std::mem::take(&mut carry);
-        let start = block.len();
-        block.resize(start + BLOCK_BYTES, 0);
-        let mut filled = start;
-        while filled < block.len() {
-            match source.read(&mut block[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(err) => {
-                    return Err(LineError {
-                        line,
-                        message: format!("cannot read further: {err}"),
-                    });
-                }
-            }
-        }
-        block.truncate(filled);
-        let at_end = filled < start + BLOCK_BYTES;
+        let mut block = spare.try_recv().unwrap_or_default();
+        block.clear();
+        block.append(&mut carry);
+        block.reserve(BLOCK_BYTES);
+        // Into the block's spare capacity, without zeroing it first.
+        let filled = (&mut *source)
+            .take(BLOCK_BYTES as u64)
+            .read_to_end(&mut block)
+            .map_err(|err| LineError {
+                line,
+                message: format!("cannot read further: {err}"),
+            })?;
+        let at_end = filled < BLOCK_BYTES;
         if !at_end {
-            match memchr::memrchr(b'\n', &block) {
-                Some(cut) => carry = block.split_off(cut + 1),
+            let Some(cut) = memchr::memrchr(b'\n', &block) else {
                 // A line longer than a block: keep reading into the same block.
-                None => {
-                    carry = block;
-                    continue;
-                }
-            }
+                carry = block;
+                continue;
+            };
+            carry.extend_from_slice(&block[cut + 1..]);
+            block.truncate(cut + 1);
         }
         let lines = memchr::memchr_iter(b'\n', &block).count() as u64
             + u64::from(!block.ends_with(b"\n") && !block.is_empty());
@@ -252,7 +251,10 @@ mod tests {
 
     #[test]
     fn every_line_is_seen_once_with_its_number_across_blocks_and_threads() {
-        let text: String = (0..50_000).map(|i| format!("{i},{}\n", i * 2)).collect();
+        // About 20 MB: five blocks, the later ones read into blocks the workers returned.
+        let lines = 1_500_000u64;
+        let text: String = (0..lines).map(|i| format!("{i},{}\n", i * 2)).collect();
+        assert!(text.len() > 4 * BLOCK_BYTES);
         let states = scan_lines(
             &mut text.as_bytes(),
             2,
@@ -273,11 +275,26 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(states.iter().map(|s| s.0).sum::<u64>(), 50_000);
+        assert_eq!(states.iter().map(|s| s.0).sum::<u64>(), lines);
         assert_eq!(
             states.iter().map(|s| s.1).sum::<u64>(),
-            (0..50_000u64).sum::<u64>()
+            (0..lines).sum::<u64>()
         );
+    }
+
+    #[test]
+    fn a_line_longer_than_a_block_arrives_whole() {
+        // Longer than two blocks: one block read ends with no line break at all.
+        let long = "x".repeat(BLOCK_BYTES * 5 / 2);
+        let text = format!("short\n{long}\nafter\n{long}");
+        let states = scan_lines(&mut text.as_bytes(), 2, 2, Vec::new, |seen, line, l| {
+            seen.push((line, l.len()));
+            Ok(())
+        })
+        .unwrap();
+        let mut seen: Vec<(u64, usize)> = states.into_iter().flatten().collect();
+        seen.sort();
+        assert_eq!(seen, [(2, 5), (3, long.len()), (4, 5), (5, long.len())]);
     }
 
     #[test]
