@@ -26,7 +26,8 @@ pub enum Plan {
 #[derive(Debug, Default)]
 pub struct ColumnData {
     pub missing: u64,
-    /// Parts of the numbers, one per worker, unsorted (`Plan::Infer`, no text seen).
+    /// Parts of the numbers, in chunks from each worker, unsorted (`Plan::Infer`, no text
+    /// seen).
     pub numbers: Vec<Vec<f64>>,
     pub categories: FxHashMap<Vec<u8>, u64>,
     /// The first value that is not a number: its line and text.
@@ -51,9 +52,15 @@ pub struct Collected {
     pub columns: Vec<ColumnData>,
 }
 
+/// Numbers are kept in chunks of this many: one vector grown by doubling would be copied,
+/// and have fresh pages touched, at every step.
+const CHUNK: usize = 1 << 16;
+
 #[derive(Default)]
 struct ColumnState {
     data: ColumnData,
+    /// Chunks of numbers filled, and the one being filled.
+    chunks: Vec<Vec<f64>>,
     numbers: Vec<f64>,
     /// Numbers collected in `Infer` mode, including any since dropped.
     numbers_seen: u64,
@@ -78,11 +85,16 @@ impl ColumnState {
         };
         if self.takes_numbers(plan) {
             if let Some(x) = number {
+                if self.numbers.len() == self.numbers.capacity() {
+                    let full = std::mem::replace(&mut self.numbers, Vec::with_capacity(CHUNK));
+                    self.chunks.push(full);
+                }
                 self.numbers.push(x);
                 self.numbers_seen += 1;
                 return;
             }
             // The first text value: this column is not numeric in this file.
+            self.chunks = Vec::new();
             self.numbers = Vec::new();
         }
         if number.is_none() && self.data.text.is_none() {
@@ -254,9 +266,11 @@ fn collect_parquet(
         let mut field = Vec::new();
         for ((state, at), plan) in partial.columns.iter_mut().zip(&positions).zip(plans) {
             let Some(i) = *at else { continue };
+            let mut part = Vec::new();
             if state.takes_numbers(*plan)
-                && let Some(nulls) = values.plain_numbers(i, &mut state.numbers)
+                && let Some(nulls) = values.plain_numbers(i, &mut part)
             {
+                state.chunks.push(part);
                 state.numbers_seen += rows - nulls;
                 state.data.missing += nulls;
                 continue;
@@ -283,9 +297,9 @@ fn merge(partials: Vec<Partial>, width: usize) -> Collected {
             let merged = &mut columns[i];
             merged.missing += state.data.missing;
             numbers_seen[i] += state.numbers_seen;
-            if !state.numbers.is_empty() {
-                merged.numbers.push(state.numbers);
-            }
+            merged.numbers.extend(
+                (state.chunks.into_iter().chain([state.numbers])).filter(|c| !c.is_empty()),
+            );
             if let Some((line, value)) = state.data.text
                 && merged.text.as_ref().is_none_or(|(l, _)| line < *l)
             {
