@@ -520,6 +520,7 @@ impl ColumnDrift {
         }
     }
 
+    /// Takes the measures of a numeric column.
     fn set_numeric(&mut self, m: metrics::NumericMeasures) {
         self.psi = Some(m.psi);
         self.ks_statistic = Some(m.ks.statistic);

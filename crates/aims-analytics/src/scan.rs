@@ -112,8 +112,8 @@ where
     let threads = threads.max(1);
     let (sender, receiver) = sync_channel::<(u64, Vec<u8>)>(threads * 2);
     let receiver = Mutex::new(receiver);
-    // Blocks go back to the reader once read: fresh 4 MB blocks would each be zeroed and
-    // faulted in by the kernel again, which cost more than splitting their lines.
+    // Blocks go back to the reader once read: a fresh 4 MB block is zeroed and faulted in
+    // by the kernel page by page.
     let (returned, spare) = sync_channel::<Vec<u8>>(threads * 2 + 2);
     let first_error: Mutex<Option<LineError>> = Mutex::new(None);
     let failed = std::sync::atomic::AtomicBool::new(false);

@@ -297,9 +297,8 @@ fn merge(partials: Vec<Partial>, width: usize) -> Collected {
             let merged = &mut columns[i];
             merged.missing += state.data.missing;
             numbers_seen[i] += state.numbers_seen;
-            merged.numbers.extend(
-                (state.chunks.into_iter().chain([state.numbers])).filter(|c| !c.is_empty()),
-            );
+            let chunks = state.chunks.into_iter().chain([state.numbers]);
+            merged.numbers.extend(chunks.filter(|c| !c.is_empty()));
             if let Some((line, value)) = state.data.text
                 && merged.text.as_ref().is_none_or(|(l, _)| line < *l)
             {

@@ -1,7 +1,7 @@
 //! Two Parquet files: a column that both type as plain numbers is read on its own. Each
 //! worker takes the next such column, decodes it from every row group of both files
-//! straight into its samples and measures — all in buffers it keeps from column to column. Only the columns being measured are in
-//! memory, and no row group is copied on the way.
+//! straight into its samples and measures — all in buffers it keeps from column to column.
+//! Only the columns being measured are in memory, and no row group is copied on the way.
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
