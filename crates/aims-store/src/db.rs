@@ -26,7 +26,7 @@ mod sqlite_direct;
 mod sqlite_writer;
 
 pub(crate) use sqlite_direct::DirectTx;
-pub(crate) use sqlite_writer::Writer;
+pub(crate) use sqlite_writer::LazyWriter;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -47,8 +47,9 @@ impl Engine {
 pub(crate) enum Pool {
     /// SQLite takes one writer at a time; the mutex queues this process's writers in
     /// order, instead of each polling the database lock on the busy timeout. Batches of
-    /// decision events are written by the [`Writer`], which takes its turn at the mutex.
-    Sqlite(SqlitePool, Arc<Mutex<()>>, Writer),
+    /// decision events are written by the [`LazyWriter`]'s thread, started by the first
+    /// batch, which takes its turn at the mutex.
+    Sqlite(SqlitePool, Arc<Mutex<()>>, Arc<LazyWriter>),
     Postgres(PgPool),
 }
 
@@ -116,7 +117,7 @@ impl Pool {
                 ))
             })?;
         let turn = Arc::new(Mutex::new(()));
-        let writer = Writer::start(file, turn.clone())?;
+        let writer = Arc::new(LazyWriter::new(file, turn.clone()));
         Ok(Pool::Sqlite(pool, turn, writer))
     }
 
@@ -179,7 +180,7 @@ impl Pool {
     }
 
     /// SQLite's own writer thread for decision batches; none on PostgreSQL.
-    pub(crate) fn decision_writer(&self) -> Option<&Writer> {
+    pub(crate) fn decision_writer(&self) -> Option<&LazyWriter> {
         match self {
             Pool::Sqlite(_, _, writer) => Some(writer),
             Pool::Postgres(_) => None,

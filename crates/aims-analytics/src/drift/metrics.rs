@@ -42,17 +42,11 @@ pub fn quantile(sorted: &[f64], p: f64) -> f64 {
 
 /// [`quantile`] of `n` sorted values, reading the value of each rank it needs from `at`.
 pub fn quantile_by(n: usize, p: f64, at: impl Fn(usize) -> f64) -> f64 {
-    let virtual_index = (n - 1) as f64 * p;
-    if virtual_index >= (n - 1) as f64 {
-        return at(n - 1);
-    }
-    if virtual_index < 0.0 {
-        return at(0);
-    }
-    let previous = virtual_index.floor();
-    let gamma = virtual_index - previous;
-    let below = at(previous as usize);
-    let above = at(previous as usize + 1);
+    let (rank, gamma) = match quantile_place(n, p) {
+        (rank, None) => return at(rank),
+        (rank, Some(gamma)) => (rank, gamma),
+    };
+    let (below, above) = (at(rank), at(rank + 1));
     let diff = above - below;
     if gamma >= 0.5 {
         above - diff * (1.0 - gamma)
@@ -63,14 +57,23 @@ pub fn quantile_by(n: usize, p: f64, at: impl Fn(usize) -> f64) -> f64 {
 
 /// The ranks [`quantile_by`] reads for probability `p` of `n` values.
 pub fn quantile_ranks(n: usize, p: f64) -> std::ops::RangeInclusive<usize> {
+    match quantile_place(n, p) {
+        (rank, None) => rank..=rank,
+        (below, Some(_)) => below..=below + 1,
+    }
+}
+
+/// Where numpy's linear quantile falls: a rank of its own at either end, else the rank
+/// below and the weight of the one above (which is read even when the weight is 0).
+fn quantile_place(n: usize, p: f64) -> (usize, Option<f64>) {
     let virtual_index = (n - 1) as f64 * p;
     if virtual_index >= (n - 1) as f64 {
-        n - 1..=n - 1
+        (n - 1, None)
     } else if virtual_index < 0.0 {
-        0..=0
+        (0, None)
     } else {
-        let previous = virtual_index.floor() as usize;
-        previous..=previous + 1
+        let previous = virtual_index.floor();
+        (previous as usize, Some(virtual_index - previous))
     }
 }
 

@@ -9,7 +9,7 @@
 //! those of every other writer of this process come one after another.
 
 use std::panic::AssertUnwindSafe;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
@@ -102,6 +102,57 @@ impl Writer {
     }
 }
 
+/// The writer of one database file, started by the first batch that needs it: commands
+/// that never append decisions (verify, export, migrations) pay for no thread and no
+/// connection of their own.
+pub(crate) struct LazyWriter {
+    file: PathBuf,
+    turn: Arc<Mutex<()>>,
+    state: std::sync::Mutex<State>,
+}
+
+enum State {
+    Idle,
+    Running(Writer),
+    /// Stopped with the store: a batch after that is refused, not given a new writer.
+    Stopped,
+}
+
+impl LazyWriter {
+    pub(crate) fn new(file: &Path, turn: Arc<Mutex<()>>) -> LazyWriter {
+        LazyWriter {
+            file: file.to_owned(),
+            turn,
+            state: std::sync::Mutex::new(State::Idle),
+        }
+    }
+
+    /// The running writer, started now if it is not yet.
+    pub(crate) fn get(&self) -> Result<Writer> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        match &*state {
+            State::Running(writer) => Ok(writer.clone()),
+            State::Stopped => Err(stopped()),
+            State::Idle => {
+                let writer = Writer::start(&self.file, self.turn.clone())?;
+                *state = State::Running(writer.clone());
+                Ok(writer)
+            }
+        }
+    }
+
+    /// Stops the writer if it was started; later batches are refused.
+    pub(crate) async fn stop(&self) {
+        let state = std::mem::replace(
+            &mut *self.state.lock().unwrap_or_else(|p| p.into_inner()),
+            State::Stopped,
+        );
+        if let State::Running(writer) = state {
+            writer.stop().await;
+        }
+    }
+}
+
 fn stopped() -> StoreError {
     StoreError::Open("the SQLite writer has stopped".into())
 }
@@ -148,5 +199,21 @@ mod tests {
         assert_eq!(kept, 1, "only the committed row is there");
         writer.stop().await;
         assert!(writer.transact(count).await.is_err());
+    }
+
+    /// Nothing is opened until the first batch: a writer for a file that cannot be opened
+    /// is made without error and fails only when asked for; once stopped it stays so.
+    #[tokio::test]
+    async fn the_writer_starts_with_the_first_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let unopenable = LazyWriter::new(&dir.path().join("no/such/dir/x.db"), Arc::default());
+        assert!(unopenable.get().is_err());
+        let lazy = LazyWriter::new(&dir.path().join("writer.db"), Arc::default());
+        let one = |tx: &DirectTx<'_>| -> Result<i64> {
+            Ok(tx.0.query_row("SELECT 1", [], |r| r.get(0))?)
+        };
+        assert_eq!(lazy.get().unwrap().transact(one).await.unwrap(), 1);
+        lazy.stop().await;
+        assert!(lazy.get().is_err());
     }
 }

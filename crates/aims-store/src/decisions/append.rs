@@ -34,7 +34,12 @@ impl Store {
         }
         let batch = Batch::prepare(actor, organisation_id, system_id, events, self.now())?;
         match self.pool.decision_writer() {
-            Some(writer) => writer.transact(move |tx| batch.append_direct(tx)).await,
+            Some(writer) => {
+                writer
+                    .get()?
+                    .transact(move |tx| batch.append_direct(tx))
+                    .await
+            }
             None => {
                 let mut tx = self.pool.write().await?;
                 let appended = batch.append(&mut tx).await?;
